@@ -1,0 +1,117 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>Adds a PostgreSQL primary with streaming replicas to an Aspire application.</summary>
+public static class PostgresReplicaSetBuilderExtensions
+{
+    /// <summary>
+    /// Adds a replica set: node <c>{name}-0</c> starts as the primary and <c>{name}-1</c> … <c>{name}-N</c>
+    /// stream from it through one physical slot each, authenticated as a dedicated replication role.
+    /// Settings come from the <c>Postgres</c> configuration section unless <paramref name="options"/> is given.
+    /// </summary>
+    /// <example>
+    /// <code>
+    /// var users = builder.AddPostgresReplicaSet("pg").AddDatabase("usersdb");
+    /// builder.AddProject&lt;Projects.Api&gt;("api").WithReference(users).WaitFor(users);
+    /// </code>
+    /// </example>
+    public static IResourceBuilder<PostgresReplicaSetResource> AddPostgresReplicaSet(
+        this IDistributedApplicationBuilder builder, [ResourceName] string name, PostgresReplicaSetOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        options ??= PostgresReplicaSetOptions.FromConfiguration(builder.Configuration);
+
+        var replicaSet = new PostgresReplicaSetResource(
+            name,
+            CreatePassword(builder, $"{name}-superuser-password"),
+            CreatePassword(builder, $"{name}-replication-password"),
+            CreatePassword(builder, $"{name}-app-password"),
+            options);
+
+        var runtime = PostgresRuntimeSelector.Resolve(builder, options.Runtime);
+        var replicaSetBuilder = builder.AddResource(replicaSet)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresReplicaSet",
+                State = KnownResourceStates.Waiting,
+                Properties =
+                [
+                    new(ReplicaSetProperties.Runtime, runtime.Describe(options.Runtime)),
+                    new(ReplicaSetProperties.Durability, options.Durability.ToString()),
+                    new(ReplicaSetProperties.Replicas, options.Replicas),
+                ],
+            })
+            .WithIconName("DatabaseMultiple")
+            .ExcludeFromManifest();
+
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            builder.Services.AddHostedService<ReplicaSetMonitor>();
+        }
+
+        var nodes = runtime.AddNodes(builder, replicaSetBuilder);
+        foreach (var node in nodes)
+        {
+            var healthCheckKey = $"{node.Resource.Name}_check";
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+                healthCheckKey, _ => new PostgresNodeHealthCheck(node.Resource), HealthStatus.Unhealthy, tags: null));
+            node.WithHealthCheck(healthCheckKey);
+        }
+
+        nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>
+        {
+            await ReplicaSetBootstrapper.BootstrapAsync(replicaSet, cancellationToken);
+            var notifications = readyEvent.Services.GetRequiredService<ResourceNotificationService>();
+            IResource[] bootstrapped = [replicaSet, .. replicaSet.Databases];
+            foreach (var resource in bootstrapped)
+            {
+                await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+                {
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                });
+            }
+        });
+
+        return replicaSetBuilder;
+    }
+
+    /// <summary>
+    /// Adds a database to the replica set, owned by the application role (not a superuser).
+    /// Its connection string names every node, for Npgsql's multi-host routing.
+    /// </summary>
+    public static IResourceBuilder<PostgresReplicaSetDatabaseResource> AddDatabase(
+        this IResourceBuilder<PostgresReplicaSetResource> builder, [ResourceName] string name, string? databaseName = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var database = new PostgresReplicaSetDatabaseResource(name, databaseName ?? name, builder.Resource);
+        builder.Resource.AddDatabase(database);
+
+        var healthCheckKey = $"{name}_check";
+        builder.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            healthCheckKey, _ => new PostgresDatabaseHealthCheck(database), HealthStatus.Unhealthy, tags: null));
+
+        return builder.ApplicationBuilder.AddResource(database)
+            .WithParentRelationship(builder)
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new(CustomResourceKnownProperties.Source, database.DatabaseName)],
+            })
+            .WithIconName("Database")
+            .WithHealthCheck(healthCheckKey);
+    }
+
+    private static ParameterResource CreatePassword(IDistributedApplicationBuilder builder, string name) =>
+        // Letters and digits only: the passwords are embedded in libpq conninfo strings and connection strings.
+        ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, name, special: false);
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Aspire.Hosting;
+
+/// <summary>Where the PostgreSQL nodes run.</summary>
+public enum PostgresRuntime
+{
+    /// <summary>Containers when a container runtime answers, the machine's PostgreSQL binaries otherwise.</summary>
+    Auto,
+
+    /// <summary>The machine's PostgreSQL binaries, run as Aspire executables.</summary>
+    Process,
+
+    /// <summary>The official postgres image, run as Aspire containers.</summary>
+    Container,
+}
+
+/// <summary>When a write is acknowledged.</summary>
+public enum PostgresDurability
+{
+    /// <summary>Once it is durable on the primary. A primary crash can lose the last acknowledged writes.</summary>
+    Async,
+
+    /// <summary>Once a quorum of one standby has it too (<c>ANY 1 (...)</c>), so a primary crash loses nothing acknowledged.</summary>
+    Sync,
+}
+
+/// <summary>The <c>Postgres</c> configuration section of the AppHost. Read once, then passed down.</summary>
+public sealed class PostgresReplicaSetOptions
+{
+    public const string SectionName = "Postgres";
+    public const int MaxReplicas = 5;
+
+    public PostgresRuntime Runtime { get; set; } = PostgresRuntime.Auto;
+
+    public int Replicas { get; set; } = 2;
+
+    public PostgresDurability Durability { get; set; } = PostgresDurability.Async;
+
+    /// <summary><c>on</c> or <c>remote_apply</c>; used with <see cref="PostgresDurability.Sync"/>.</summary>
+    public string SynchronousCommit { get; set; } = "on";
+
+    /// <summary>How long the primary must be unhealthy before a replica is promoted. Zero disables it.</summary>
+    public TimeSpan FailoverAfter { get; set; } = TimeSpan.FromSeconds(3);
+
+    public static PostgresReplicaSetOptions FromConfiguration(IConfiguration configuration)
+    {
+        var options = new PostgresReplicaSetOptions();
+        configuration.GetSection(SectionName).Bind(options);
+        if (options.Replicas is < 0 or > MaxReplicas)
+        {
+            throw new ArgumentOutOfRangeException(nameof(configuration),
+                $"Postgres:Replicas must be between 0 and {MaxReplicas}; it is {options.Replicas}.");
+        }
+
+        if (options.SynchronousCommit is not ("on" or "remote_apply"))
+        {
+            throw new ArgumentOutOfRangeException(nameof(configuration),
+                $"Postgres:SynchronousCommit must be 'on' or 'remote_apply'; it is '{options.SynchronousCommit}'.");
+        }
+
+        return options;
+    }
+}

@@ -1,0 +1,51 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>How one runtime (process or container) adds a replica set's nodes.</summary>
+internal interface IPostgresReplicaSetRuntime
+{
+    PostgresRuntime Kind { get; }
+
+    /// <summary>Adds every node, the initial primary first, with whatever helpers bootstrap them.</summary>
+    IReadOnlyList<IResourceBuilder<PostgresNodeResource>> AddNodes(
+        IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet);
+}
+
+internal static class PostgresRuntimeSelector
+{
+    public static IPostgresReplicaSetRuntime Resolve(IDistributedApplicationBuilder builder, PostgresRuntime requested)
+    {
+        switch (requested)
+        {
+            case PostgresRuntime.Container:
+                throw new NotSupportedException(
+                    "Postgres:Runtime=Container is not available yet in this version of the template; use Process or Auto.");
+            default:
+                // Auto: the container runtime is not wired yet, so Auto means Process.
+                var binaries = PostgresBinaries.Locate();
+                if (binaries is null && builder.ExecutionContext.IsRunMode)
+                {
+                    FailAtStart(builder, PostgresBinaries.InstallHint);
+                }
+
+                return new PostgresProcessRuntime(binaries ?? new PostgresBinaries("/usr/bin"));
+        }
+    }
+
+    public static string Describe(this IPostgresReplicaSetRuntime runtime, PostgresRuntime requested) =>
+        requested == PostgresRuntime.Auto ? $"{runtime.Kind} (auto)" : runtime.Kind.ToString();
+
+    /// <summary>Stops the AppHost before anything starts, with one readable line instead of a stack trace.</summary>
+    private static void FailAtStart(IDistributedApplicationBuilder builder, string message) =>
+        builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+        {
+            startEvent.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Replication.Postgres").LogCritical("{Message}", message);
+            Environment.ExitCode = 1;
+            startEvent.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            return Task.CompletedTask;
+        });
+}

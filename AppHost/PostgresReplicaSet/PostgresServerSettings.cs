@@ -1,0 +1,40 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// The server settings every node runs with, whatever its role or runtime. Every node is configured
+/// alike, so any replica can be promoted; the role comes only from <c>standby.signal</c>.
+/// </summary>
+internal static class PostgresServerSettings
+{
+    public static IEnumerable<string> For(PostgresNodeResource node, PostgresReplicaSetOptions options)
+    {
+        yield return $"cluster_name={node.Name}"; // Also the application_name a replica streams under.
+        yield return "listen_addresses=127.0.0.1";
+        yield return "unix_socket_directories=";
+        yield return "wal_level=replica";
+        yield return "max_wal_senders=16";
+        yield return "max_replication_slots=16";
+        yield return "hot_standby=on";
+        yield return "hot_standby_feedback=on";
+        yield return "wal_log_hints=on"; // pg_rewind needs it to rejoin a former primary.
+        yield return "shared_buffers=32MB";
+        yield return "max_connections=100";
+        yield return "password_encryption=scram-sha-256";
+        yield return "log_line_prefix=%m [%p] %q%u@%d ";
+        yield return "wal_receiver_status_interval=1s";
+
+        var standbys = node.Parent.Nodes.Where(other => other != node).Select(other => $"\"{other.Name}\"").ToList();
+        if (options.Durability == PostgresDurability.Sync && standbys.Count > 0)
+        {
+            yield return $"synchronous_standby_names=ANY 1 ({string.Join(", ", standbys)})";
+            yield return $"synchronous_commit={options.SynchronousCommit}";
+        }
+    }
+
+    /// <summary>pg_hba.conf: loopback only, scram-sha-256, and only the replication role may stream.</summary>
+    public static string HostBasedAuthentication => $"""
+        # TYPE  DATABASE     USER                                             ADDRESS        METHOD
+        host    replication  {PostgresReplicaSetResource.ReplicationUserName,-48} 127.0.0.1/32   scram-sha-256
+        host    all          all                                              127.0.0.1/32   scram-sha-256
+        """ + "\n";
+}

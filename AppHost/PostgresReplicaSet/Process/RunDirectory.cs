@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// The directory one AppHost run keeps its PostgreSQL data in, removed when the AppHost stops.
+/// Runs that died without cleaning up are swept at the next start: their servers are stopped and
+/// their directories deleted.
+/// </summary>
+internal sealed class RunDirectory
+{
+    private const string RunPrefix = "run-";
+
+    private RunDirectory(string path, ServerUser serverUser)
+    {
+        Path = path;
+        ServerUser = serverUser;
+    }
+
+    /// <summary>Where every run directory lives. Tests use it to check that nothing was left behind.</summary>
+    public static string Root { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "replication-postgres");
+
+    public string Path { get; }
+
+    public ServerUser ServerUser { get; }
+
+    public string HbaFile => System.IO.Path.Combine(Path, "pg_hba.conf");
+
+    public string SuperuserPasswordFile => System.IO.Path.Combine(Path, "superuser.password");
+
+    public string DataDirectoryOf(string nodeName) => System.IO.Path.Combine(Path, nodeName);
+
+    /// <summary>Stands in when nothing runs (publishing a manifest): paths are computed, nothing is created.</summary>
+    public static RunDirectory Placeholder { get; } = new(System.IO.Path.Combine(Root, "publish"), ServerUser.Current());
+
+    public static RunDirectory Create(ServerUser serverUser)
+    {
+        Directory.CreateDirectory(Root);
+        SweepAbandonedRuns();
+
+        var path = System.IO.Path.Combine(Root, $"{RunPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        serverUser.GiveOwnership(path);
+        return new RunDirectory(path, serverUser);
+    }
+
+    /// <summary>
+    /// Writes a file only the server user can read (e.g. pg_hba.conf, initdb's password file).
+    /// </summary>
+    public void WritePrivateFile(string path, string contents)
+    {
+        File.WriteAllText(path, contents);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        ServerUser.GiveOwnership(path);
+    }
+
+    /// <summary>Stops any server still running from this directory, then deletes it.</summary>
+    public void Delete() => StopServersAndDelete(Path);
+
+    private static void SweepAbandonedRuns()
+    {
+        foreach (var directory in Directory.GetDirectories(Root, $"{RunPrefix}*"))
+        {
+            var owner = System.IO.Path.GetFileName(directory)[RunPrefix.Length..].Split('-')[0];
+            if (int.TryParse(owner, CultureInfo.InvariantCulture, out var ownerPid) && !IsAlive(ownerPid))
+            {
+                StopServersAndDelete(directory);
+            }
+        }
+    }
+
+    private static void StopServersAndDelete(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        foreach (var pidFile in Directory.GetFiles(directory, "postmaster.pid", SearchOption.AllDirectories))
+        {
+            StopServer(pidFile);
+        }
+
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A server that just exited may still be removing its own files; one retry covers that race.
+            Thread.Sleep(200);
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private static void StopServer(string pidFile)
+    {
+        string? firstLine;
+        try
+        {
+            firstLine = File.ReadLines(pidFile).FirstOrDefault();
+        }
+        catch (IOException)
+        {
+            return;
+        }
+
+        if (!int.TryParse(firstLine, CultureInfo.InvariantCulture, out var pid) || !IsAlive(pid))
+        {
+            return;
+        }
+
+        using var server = Process.GetProcessById(pid);
+        if (server.ProcessName != "postgres")
+        {
+            return;
+        }
+
+        // SIGKILL: the data is about to be deleted, so a clean shutdown buys nothing. Its children exit with it.
+        server.Kill(entireProcessTree: true);
+        server.WaitForExit(TimeSpan.FromSeconds(5));
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}

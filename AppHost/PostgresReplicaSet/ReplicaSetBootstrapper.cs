@@ -1,0 +1,63 @@
+using Npgsql;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// Creates the roles and databases on the initial primary once it accepts connections. Idempotent.
+/// Passwords travel as parameters into <c>format('%L')</c>, never spliced into SQL text.
+/// </summary>
+internal static class ReplicaSetBootstrapper
+{
+    public static async Task BootstrapAsync(PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresConnections.OpenAdminAsync(replicaSet.InitialPrimary, cancellationToken);
+
+        await EnsureRoleAsync(connection, PostgresReplicaSetResource.ReplicationUserName, "LOGIN REPLICATION",
+            await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken), cancellationToken);
+        await EnsureRoleAsync(connection, PostgresReplicaSetResource.ApplicationUserName,
+            "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
+            await replicaSet.ApplicationPassword.GetValueAsync(cancellationToken), cancellationToken);
+
+        foreach (var database in replicaSet.Databases)
+        {
+            await EnsureDatabaseAsync(connection, database.DatabaseName, cancellationToken);
+        }
+    }
+
+    private static async Task EnsureRoleAsync(
+        NpgsqlConnection connection, string role, string attributes, string? password, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            $"""
+            SELECT set_config('replication.role_password', @password, false);
+            DO $$
+            BEGIN
+                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                    CREATE ROLE "{role}";
+                END IF;
+                EXECUTE format('ALTER ROLE "{role}" WITH {attributes} PASSWORD %L',
+                               current_setting('replication.role_password'));
+            END
+            $$;
+            SELECT set_config('replication.role_password', '', false);
+            """, connection);
+        command.Parameters.AddWithValue("password", password ?? throw new InvalidOperationException($"No password for role {role}."));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task EnsureDatabaseAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)
+    {
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", database);
+        if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            // CREATE DATABASE takes no parameters; the name is an identifier chosen in the AppHost, quoted here.
+            await using var create = new NpgsqlCommand(
+                $"CREATE DATABASE \"{database}\" OWNER \"{PostgresReplicaSetResource.ApplicationUserName}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var revoke = new NpgsqlCommand($"REVOKE ALL ON DATABASE \"{database}\" FROM PUBLIC", connection);
+        await revoke.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Replication.UsersApi;
+
+/// <summary>
+/// Turns "the database cannot be reached right now" into 503 + Retry-After instead of a 500,
+/// so clients and the gateway know the request may be retried.
+/// </summary>
+internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problemDetails, ILogger<DatabaseUnavailableHandler> logger)
+    : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not (NpgsqlException { IsTransient: true } or TimeoutException))
+        {
+            return false;
+        }
+
+        logger.LogWarning("Database unavailable for {Method} {Path}: {Message}",
+            httpContext.Request.Method, httpContext.Request.Path, exception.Message);
+        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        httpContext.Response.Headers.RetryAfter = "1";
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails =
+            {
+                Status = StatusCodes.Status503ServiceUnavailable,
+                Title = "Database unavailable",
+                Detail = "The database could not be reached. Retry shortly.",
+            },
+        });
+    }
+}

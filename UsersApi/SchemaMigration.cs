@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Replication.UsersApi;
+
+/// <summary>
+/// Creates the schema idempotently before the service takes traffic. An advisory lock serialises
+/// the DDL, so primaryservice and backupservice can start at the same moment.
+/// </summary>
+internal sealed class SchemaMigration(UsersDatabase database, ILogger<SchemaMigration> logger) : IHostedService
+{
+    private const long MigrationLockId = 0x5553_4552_53; // "USERS"
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS users (
+            id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            name        text        NOT NULL CHECK (char_length(name) BETWEEN 1 AND 200),
+            email       text        NOT NULL CHECK (char_length(email) <= 320),
+            created_at  timestamptz NOT NULL DEFAULT now()
+        );
+        CREATE UNIQUE INDEX IF NOT EXISTS users_email_key ON users (lower(email));
+        CREATE TABLE IF NOT EXISTS idempotency_keys (
+            key            text        PRIMARY KEY,
+            request_hash   bytea       NOT NULL,
+            status_code    integer     NOT NULL,
+            location       text,
+            response_body  text        NOT NULL,
+            created_at     timestamptz NOT NULL DEFAULT now()
+        );
+        """;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await MigrateAsync(cancellationToken);
+                return;
+            }
+            catch (NpgsqlException exception) when (attempt < 30 && exception.IsTransient)
+            {
+                logger.LogWarning("Schema migration attempt {Attempt} failed: {Message}", attempt, exception.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+            }
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@id)", connection, transaction))
+        {
+            lockCommand.Parameters.AddWithValue("id", MigrationLockId);
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using (var schemaCommand = new NpgsqlCommand(Schema, connection, transaction))
+        {
+            await schemaCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogInformation("Schema is up to date on {Host}:{Port}", connection.Host, connection.Port);
+    }
+}

@@ -1,0 +1,134 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Replication.ServiceDefaults;
+
+namespace Replication.UsersApi;
+
+/// <summary>The HTTP API from DESIGN.md, identical on primaryservice and backupservice.</summary>
+public static class UserEndpoints
+{
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
+    public const string ConsistencyTokenHeader = "X-Consistency-Token";
+    public const string ReadFromHeader = "X-Read-From";
+    public const int MaxIdempotencyKeyLength = 200;
+    public const int MaxBodyBytes = 16 * 1024;
+    public const int MaxPageSize = 100;
+    public const int DefaultPageSize = 50;
+
+    public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var users = endpoints.MapGroup("/users");
+        users.MapPost("", CreateAsync);
+        users.MapGet("{id}", GetAsync);
+        users.MapGet("", ListAsync);
+        return endpoints;
+    }
+
+    public static string LocationOf(User user) => $"/users/{user.Id}";
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, UserStore store, CancellationToken cancellationToken)
+    {
+        if (!request.HasJsonContentType())
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                "Send the body as application/json.");
+        }
+
+        var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
+        if (request.Headers[IdempotencyKeyHeader].Count > 1 || !IsValidIdempotencyKey(idempotencyKey))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
+                $"The key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters, sent once.");
+        }
+
+        var body = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken);
+        if (body is null)
+        {
+            return Problem(StatusCodes.Status413PayloadTooLarge, "Request body too large",
+                $"The body must be at most {MaxBodyBytes} bytes.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        if (CreateUserRequest.Parse(body.Value, errors) is not { } createRequest)
+        {
+            return TypedResults.ValidationProblem(errors, title: "The user is not valid");
+        }
+
+        var result = await store.CreateAsync(createRequest, idempotencyKey.Length == 0 ? null : idempotencyKey, cancellationToken);
+        switch (result)
+        {
+            case CreateResult.Created(var user, var position):
+                request.HttpContext.Response.Headers[ConsistencyTokenHeader] = position;
+                return TypedResults.Created(LocationOf(user), user);
+            case CreateResult.Replayed(var user, var position):
+                request.HttpContext.Response.Headers[ConsistencyTokenHeader] = position;
+                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                return TypedResults.Created(LocationOf(user), user);
+            case CreateResult.DuplicateEmail:
+                return Problem(StatusCodes.Status409Conflict, "Email already registered",
+                    "A user with this email already exists.");
+            default:
+                return Problem(StatusCodes.Status422UnprocessableEntity, "Idempotency-Key reused",
+                    "This Idempotency-Key was already used with a different body.");
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext context, UserStore store, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var userId) || userId < 1)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Invalid id", "The id must be a positive 64-bit integer.");
+        }
+
+        var (user, node) = await store.FindAsync(userId, cancellationToken);
+        context.Response.Headers[ReadFromHeader] = node;
+        return user is null
+            ? Problem(StatusCodes.Status404NotFound, "User not found", $"No user has id {userId}.")
+            : TypedResults.Ok(user);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, UserStore store, CancellationToken cancellationToken)
+    {
+        var query = context.Request.Query;
+        var errors = new Dictionary<string, string[]>();
+        var after = ReadQueryNumber(query, "after", 0, 0, long.MaxValue, errors);
+        var limit = (int)ReadQueryNumber(query, "limit", DefaultPageSize, 1, MaxPageSize, errors);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors, title: "Invalid paging parameters");
+        }
+
+        var (users, node) = await store.ListAsync(after, limit, cancellationToken);
+        context.Response.Headers[ReadFromHeader] = node;
+        var next = users.Count == limit ? $"/users?after={users[^1].Id}&limit={limit}" : null;
+        return TypedResults.Ok(new UserPage(users, next));
+    }
+
+    private static long ReadQueryNumber(
+        IQueryCollection query, string name, long defaultValue, long min, long max, Dictionary<string, string[]> errors)
+    {
+        if (!query.TryGetValue(name, out var values))
+        {
+            return defaultValue;
+        }
+
+        if (values.Count == 1
+            && long.TryParse(values[0], NumberStyles.None, CultureInfo.InvariantCulture, out var value)
+            && value >= min && value <= max)
+        {
+            return value;
+        }
+
+        errors[name] = [$"Must be a single integer from {min} to {max}."];
+        return defaultValue;
+    }
+
+    private static bool IsValidIdempotencyKey(string key) =>
+        key.Length <= MaxIdempotencyKeyLength && key.All(c => c is > ' ' and <= '~');
+
+    internal static ProblemHttpResult Problem(int status, string title, string detail) =>
+        TypedResults.Problem(statusCode: status, title: title, detail: detail);
+}

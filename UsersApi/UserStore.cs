@@ -1,0 +1,158 @@
+using System.Text.Json;
+using Npgsql;
+
+namespace Replication.UsersApi;
+
+/// <summary>The SQL behind the API. Every statement is parameterised.</summary>
+public sealed class UserStore(UsersDatabase database)
+{
+    private const string UniqueViolation = "23505";
+    private const string EmailIndex = "users_email_key";
+
+    public async Task<CreateResult> CreateAsync(CreateUserRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+
+        if (idempotencyKey is not null
+            && await ClaimIdempotencyKeyAsync(connection, transaction, idempotencyKey, request, cancellationToken) is { } earlier)
+        {
+            return earlier;
+        }
+
+        User user;
+        try
+        {
+            user = await InsertUserAsync(connection, transaction, request, cancellationToken);
+        }
+        catch (PostgresException exception) when (exception.SqlState == UniqueViolation && exception.ConstraintName == EmailIndex)
+        {
+            // The transaction rolls back on dispose: neither the row nor the idempotency record remains.
+            return new CreateResult.DuplicateEmail();
+        }
+
+        if (idempotencyKey is not null)
+        {
+            await RecordResponseAsync(connection, transaction, idempotencyKey, user, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return new CreateResult.Created(user, await CurrentWalPositionAsync(connection, cancellationToken));
+    }
+
+    public async Task<(User? User, string Node)> FindAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.Replicas.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT id, name, email, created_at FROM users WHERE id = @id", connection);
+        command.Parameters.AddWithValue("id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var user = await reader.ReadAsync(cancellationToken) ? ReadUser(reader) : null;
+        await reader.DisposeAsync();
+        return (user, await database.GetNodeNameAsync(connection, cancellationToken));
+    }
+
+    public async Task<(IReadOnlyList<User> Users, string Node)> ListAsync(long after, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.Replicas.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT id, name, email, created_at FROM users WHERE id > @after ORDER BY id LIMIT @limit", connection);
+        command.Parameters.AddWithValue("after", after);
+        command.Parameters.AddWithValue("limit", limit);
+        var users = new List<User>(limit);
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                users.Add(ReadUser(reader));
+            }
+        }
+
+        return (users, await database.GetNodeNameAsync(connection, cancellationToken));
+    }
+
+    private static async Task<CreateResult?> ClaimIdempotencyKeyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string key, CreateUserRequest request, CancellationToken cancellationToken)
+    {
+        // A concurrent request with the same key blocks here until the first one commits or rolls back.
+        await using var claim = new NpgsqlCommand(
+            """
+            INSERT INTO idempotency_keys (key, request_hash, status_code, response_body)
+            VALUES (@key, @hash, 0, '')
+            ON CONFLICT (key) DO NOTHING
+            """, connection, transaction);
+        claim.Parameters.AddWithValue("key", key);
+        claim.Parameters.AddWithValue("hash", request.Fingerprint());
+        if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
+        {
+            return null;
+        }
+
+        await using var lookup = new NpgsqlCommand(
+            "SELECT request_hash, response_body FROM idempotency_keys WHERE key = @key", connection, transaction);
+        lookup.Parameters.AddWithValue("key", key);
+        await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var storedHash = reader.GetFieldValue<byte[]>(0);
+        if (!storedHash.AsSpan().SequenceEqual(request.Fingerprint()))
+        {
+            return new CreateResult.KeyReusedWithDifferentBody();
+        }
+
+        var user = JsonSerializer.Deserialize<User>(reader.GetString(1), JsonSerializerOptions.Web)!;
+        await reader.DisposeAsync();
+        return new CreateResult.Replayed(user, await CurrentWalPositionAsync(connection, cancellationToken));
+    }
+
+    private static async Task<User> InsertUserAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, CreateUserRequest request, CancellationToken cancellationToken)
+    {
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO users (name, email) VALUES (@name, @email) RETURNING id, name, email, created_at",
+            connection, transaction);
+        insert.Parameters.AddWithValue("name", request.Name);
+        insert.Parameters.AddWithValue("email", request.Email);
+        await using var reader = await insert.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return ReadUser(reader);
+    }
+
+    private static async Task RecordResponseAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, string key, User user, CancellationToken cancellationToken)
+    {
+        await using var record = new NpgsqlCommand(
+            "UPDATE idempotency_keys SET status_code = 201, location = @location, response_body = @body WHERE key = @key",
+            connection, transaction);
+        record.Parameters.AddWithValue("key", key);
+        record.Parameters.AddWithValue("location", UserEndpoints.LocationOf(user));
+        record.Parameters.AddWithValue("body", JsonSerializer.Serialize(user, JsonSerializerOptions.Web));
+        await record.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The primary's WAL position right after the commit: at or past the commit record, so a replica
+    /// that has replayed it sees the write.
+    /// </summary>
+    private static async Task<string> CurrentWalPositionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", connection);
+        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static User ReadUser(NpgsqlDataReader reader) =>
+        new(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3));
+}
+
+public abstract record CreateResult
+{
+    private CreateResult()
+    {
+    }
+
+    public sealed record Created(User User, string CommitPosition) : CreateResult;
+
+    public sealed record Replayed(User User, string CommitPosition) : CreateResult;
+
+    public sealed record DuplicateEmail : CreateResult;
+
+    public sealed record KeyReusedWithDifferentBody : CreateResult;
+}

@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+
+namespace Replication.UsersApi;
+
+public static class UsersApiExtensions
+{
+    public const string ConnectionName = "usersdb";
+    public const string ServedByHeader = "X-Served-By";
+
+    /// <summary>
+    /// Registers the users API: the multi-host <c>usersdb</c> data source, read/write routing,
+    /// the schema migration and the error handling shared by primaryservice and backupservice.
+    /// </summary>
+    public static TBuilder AddUsersApi<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.AddNpgsqlDataSource(ConnectionName, configureDataSourceBuilder: dataSource =>
+        {
+            var settings = dataSource.ConnectionStringBuilder;
+            settings.LoadBalanceHosts = true;
+            // A failed node is retried after a second, not the default ten, so a promoted replica is found quickly.
+            settings.HostRecheckSeconds = 1;
+            settings.Timeout = 3;
+            settings.CommandTimeout = 10;
+        });
+
+        builder.Services.AddSingleton<UsersDatabase>();
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddHostedService<SchemaMigration>();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        return builder;
+    }
+
+    /// <summary>Maps the users routes, and stamps every response with the name of the service that served it.</summary>
+    public static WebApplication MapUsersApi(this WebApplication app)
+    {
+        var serviceName = app.Configuration["OTEL_SERVICE_NAME"] ?? app.Environment.ApplicationName;
+        app.Use((context, next) =>
+        {
+            context.Response.Headers[ServedByHeader] = serviceName;
+            return next(context);
+        });
+
+        app.MapUserEndpoints();
+        return app;
+    }
+}

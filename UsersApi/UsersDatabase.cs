@@ -1,0 +1,47 @@
+using System.Collections.Concurrent;
+using Npgsql;
+
+namespace Replication.UsersApi;
+
+/// <summary>
+/// Routes connections over the multi-host <c>usersdb</c> data source:
+/// writes to the read-write node, reads to standbys (load-balanced, the primary when none is up).
+/// </summary>
+public sealed class UsersDatabase
+{
+    private readonly ConcurrentDictionary<(string Host, int Port), string> nodeNames = new();
+
+    public UsersDatabase(NpgsqlDataSource dataSource)
+    {
+        if (dataSource is NpgsqlMultiHostDataSource multiHost)
+        {
+            Primary = multiHost.WithTargetSession(TargetSessionAttributes.ReadWrite);
+            Replicas = multiHost.WithTargetSession(TargetSessionAttributes.PreferStandby);
+        }
+        else
+        {
+            // A single-host connection string (e.g. a managed service's writer endpoint) serves both.
+            Primary = Replicas = dataSource;
+        }
+    }
+
+    public NpgsqlDataSource Primary { get; }
+
+    public NpgsqlDataSource Replicas { get; }
+
+    /// <summary>The node's <c>cluster_name</c> (pg-0, pg-1, …), looked up once per host and port.</summary>
+    public async ValueTask<string> GetNodeNameAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var endpoint = (connection.Host ?? "", connection.Port);
+        if (nodeNames.TryGetValue(endpoint, out var name))
+        {
+            return name;
+        }
+
+        await using var command = new NpgsqlCommand("SELECT current_setting('cluster_name')", connection);
+        name = (string?)await command.ExecuteScalarAsync(cancellationToken) is { Length: > 0 } clusterName
+            ? clusterName
+            : $"{endpoint.Item1}:{endpoint.Port}";
+        return nodeNames.GetOrAdd(endpoint, name);
+    }
+}
