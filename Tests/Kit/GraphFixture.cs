@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// Boots the whole graph (PostgreSQL replica set, both services, gateway) once, for every test of a
+/// collection, and tears it down afterwards. Derive from it to boot a graph with other settings.
+/// </summary>
+public class GraphFixture : IAsyncLifetime
+{
+    public static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(3);
+
+    private ResourceLogCollector? logs;
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    /// <summary>A client for the gateway, the graph's only external entry point.</summary>
+    public HttpClient Gateway { get; private set; } = null!;
+
+    public ReplicaSetProbe Database { get; private set; } = null!;
+
+    /// <summary>From the builder's creation to every resource healthy.</summary>
+    public TimeSpan BootTime { get; private set; }
+
+    /// <summary>AppHost arguments (<c>--Key=value</c>) added to the defaults.</summary>
+    protected virtual IEnumerable<string> Arguments => [];
+
+    public IReadOnlyList<string> RecentLogs(string resourceName) => logs?.RecentLines(resourceName) ?? [];
+
+    public async ValueTask InitializeAsync()
+    {
+        var stopwatch = Stopwatch.StartNew();
+        using var timeout = new CancellationTokenSource(StartupTimeout);
+        // Port 0: the test graph must not collide with a developer's `dotnet run` on the default port.
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Replication_AppHost>(
+            ["--Gateway:Port=0", .. Arguments], timeout.Token);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+
+        App = await builder.BuildAsync(timeout.Token);
+        logs = ResourceLogCollector.Start(App);
+        try
+        {
+            await App.StartAsync(timeout.Token);
+            await WaitUntilEveryResourceIsHealthyAsync(timeout.Token);
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
+        {
+            var report = DescribeUnhealthyResources();
+            await DisposeAsync();
+            throw new TimeoutException($"The graph did not become healthy within {StartupTimeout}.\n{report}", exception);
+        }
+
+        Gateway = App.CreateHttpClient("gateway", "http");
+        Database = new ReplicaSetProbe(App);
+        BootTime = stopwatch.Elapsed;
+    }
+
+    public virtual async ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        Gateway?.Dispose();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
+        if (logs is not null)
+        {
+            await logs.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits for every resource that has health checks (nodes, database, services, gateway).</summary>
+    private async Task WaitUntilEveryResourceIsHealthyAsync(CancellationToken cancellationToken)
+    {
+        var checkedResources = App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Where(resource => resource.Annotations.OfType<HealthCheckAnnotation>().Any());
+        await Task.WhenAll(checkedResources.Select(resource =>
+            App.ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cancellationToken)));
+    }
+
+    private string DescribeUnhealthyResources()
+    {
+        var report = new StringBuilder();
+        foreach (var resource in App.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        {
+            if (!App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state))
+            {
+                continue;
+            }
+
+            var snapshot = state.Snapshot;
+            var checkedForHealth = resource.Annotations.OfType<HealthCheckAnnotation>().Any();
+            if (checkedForHealth && snapshot.HealthStatus == HealthStatus.Healthy)
+            {
+                continue;
+            }
+
+            report.AppendLine($"- {resource.Name}: state {snapshot.State?.Text ?? "unknown"}, health {snapshot.HealthStatus?.ToString() ?? "n/a"}, exit code {snapshot.ExitCode?.ToString() ?? "n/a"}");
+            foreach (var healthReport in snapshot.HealthReports.Where(r => r.Status != HealthStatus.Healthy))
+            {
+                report.AppendLine($"    health check {healthReport.Name}: {healthReport.Description} {healthReport.ExceptionText}");
+            }
+
+            foreach (var line in RecentLogs(resource.Name).TakeLast(15))
+            {
+                report.AppendLine($"    | {line}");
+            }
+        }
+
+        return report.ToString();
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+
+namespace Replication.Tests.Kit;
+
+public sealed record GraphProcess(string Resource, int Pid, string CommandLine);
+
+/// <summary>The operating-system processes behind the graph's resources, from the resource snapshots' pid properties.</summary>
+public static class GraphProcesses
+{
+    /// <summary>The process Aspire started for a resource (for a project, the <c>dotnet run</c> wrapper).</summary>
+    public static int? ProcessIdOf(DistributedApplication app, string resourceName)
+    {
+        if (!app.ResourceNotifications.TryGetCurrentState(resourceName, out var state))
+        {
+            return null;
+        }
+
+        var pid = state.Snapshot.Properties.FirstOrDefault(property => property.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value;
+        return pid is null ? null : Convert.ToInt32(pid, CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Every live process of every resource, including their children (service binaries, PostgreSQL backends).</summary>
+    public static IReadOnlyList<GraphProcess> Of(DistributedApplication app)
+    {
+        var processes = new List<GraphProcess>();
+        foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
+        {
+            if (ProcessIdOf(app, resource.Name) is { } pid && ProcessTree.IsAlive(pid))
+            {
+                foreach (var member in ProcessTree.Descendants(pid).Prepend(pid))
+                {
+                    processes.Add(new GraphProcess(resource.Name, member, ProcessTree.CommandLine(member)));
+                }
+            }
+        }
+
+        return processes;
+    }
+}

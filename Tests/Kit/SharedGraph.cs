@@ -1,0 +1,11 @@
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// Tests that only read and write through the API share one graph. Tests that break things
+/// (kill, promote) get a collection, and a graph, of their own.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class SharedGraph : ICollectionFixture<GraphFixture>
+{
+    public const string Name = "Shared graph";
+}
