@@ -6,11 +6,23 @@ public sealed class GatewayOptions
     public const string SectionName = "Gateway";
 
     /// <summary>The service every request goes to first.</summary>
-    public string PrimaryService { get; set; } = "http://primaryservice";
+    public Uri PrimaryService { get; set; } = new("http://primaryservice");
+
+    /// <summary>The service a request goes to when the primary fails, times out, is slow or its circuit is open.</summary>
+    public Uri BackupService { get; set; } = new("http://backupservice");
+
+    /// <summary>How long the primary may take before the same request is also sent to the backup.</summary>
+    public TimeSpan HedgingDelay { get; set; } = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long one attempt at a service may take.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long a request may take across all attempts.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a service's circuit stays open before one probe request may try it again (failback).</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Request bodies are buffered up to this size (so they can be re-sent); larger ones get 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
-
-    /// <summary>How long one attempt at a service may take.</summary>
-    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -9,9 +9,13 @@ namespace Replication.Gateway;
 /// whose handler pipeline decides which service answers. The body is buffered first,
 /// because the pipeline may send the same request more than once.
 /// </summary>
-internal sealed class ServiceForwarder(IHttpClientFactory clientFactory, IOptions<GatewayOptions> options, ILogger<ServiceForwarder> logger)
+internal sealed class ServiceForwarder(
+    IHttpClientFactory clientFactory, IOptions<GatewayOptions> options, GatewayTelemetry telemetry, ILogger<ServiceForwarder> logger)
 {
     public const string ClientName = "services";
+    public const string PrimaryServiceName = "primaryservice";
+    public const string ServedByHeader = "X-Served-By";
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     public async Task ForwardAsync(HttpContext context)
     {
@@ -37,6 +41,7 @@ internal sealed class ServiceForwarder(IHttpClientFactory clientFactory, IOption
         {
             logger.LogWarning("No service answered {Method} {Path}: {Message}",
                 context.Request.Method, context.Request.Path, exception.Message);
+            telemetry.RecordResponse(null, StatusCodes.Status503ServiceUnavailable);
             context.Response.Headers.RetryAfter = "1";
             await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "No service available",
                 "Neither service could answer the request. Retry shortly.");
@@ -45,6 +50,7 @@ internal sealed class ServiceForwarder(IHttpClientFactory clientFactory, IOption
 
         using (response)
         {
+            telemetry.RecordResponse(response.Headers.TryGetValues(ServedByHeader, out var servedBy) ? servedBy.First() : null, (int)response.StatusCode);
             await CopyResponseAsync(response, context);
         }
     }
@@ -74,6 +80,12 @@ internal sealed class ServiceForwarder(IHttpClientFactory clientFactory, IOption
             {
                 request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
             }
+        }
+
+        // A write may reach both services (hedging, failover); the key makes the second one a replay.
+        if (!HttpMethods.IsGet(incoming.Method) && !HttpMethods.IsHead(incoming.Method) && !request.Headers.Contains(IdempotencyKeyHeader))
+        {
+            request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, $"gateway-{Guid.NewGuid():N}");
         }
 
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());

@@ -18,8 +18,8 @@ public static class Extensions
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
 
-    /// <summary>Names of the meters the graph's own code publishes, exported next to the framework's.</summary>
-    public static readonly string[] ReplicationMeters = ["Replication.Gateway", "Replication.Users"];
+    /// <summary>Meters exported next to the framework's: the graph's own, and Polly's resilience events.</summary>
+    public static readonly string[] ReplicationMeters = ["Replication.Gateway", "Replication.Users", "Polly"];
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {

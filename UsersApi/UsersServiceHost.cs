@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using Replication.ServiceDefaults;
 
 namespace Replication.UsersApi;
 
@@ -14,11 +15,13 @@ public static class UsersServiceHost
         var builder = WebApplication.CreateBuilder(args);
 
         builder.AddServiceDefaults();
+        builder.AddFaultInjection();
         builder.AddUsersApi();
 
         var app = builder.Build();
 
         app.MapDefaultEndpoints();
+        app.UseFaultInjection();
         app.MapUsersApi();
 
         return app;

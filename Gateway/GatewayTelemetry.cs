@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+
+namespace Replication.Gateway;
+
+public enum CircuitState
+{
+    Closed = 0,
+    HalfOpen = 1,
+    Open = 2,
+}
+
+/// <summary>
+/// The gateway's OpenTelemetry metrics (meter <c>Replication.Gateway</c>) and failover log events:
+/// attempts and responses per service, hedges, failovers, and each service's circuit state.
+/// </summary>
+public sealed class GatewayTelemetry
+{
+    public const string MeterName = "Replication.Gateway";
+
+    private readonly ConcurrentDictionary<string, CircuitState> circuits = new();
+    private readonly Counter<long> responses;
+    private readonly Counter<long> hedges;
+    private readonly Counter<long> failovers;
+    private readonly ILogger<GatewayTelemetry> logger;
+
+    public GatewayTelemetry(IMeterFactory meterFactory, ILogger<GatewayTelemetry> logger)
+    {
+        this.logger = logger;
+        var meter = meterFactory.Create(MeterName);
+        responses = meter.CreateCounter<long>("gateway.responses", description: "Responses forwarded to clients, by the service that produced them.");
+        hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
+        failovers = meter.CreateCounter<long>("gateway.failovers", description: "Responses served by the backup instead of the primary.");
+        meter.CreateObservableGauge("gateway.circuit.state",
+            () => circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
+            description: "Each service's circuit: 0 closed, 1 half-open, 2 open.");
+    }
+
+    /// <summary>The current circuit state of each service the gateway has sent to.</summary>
+    public IReadOnlyDictionary<string, CircuitState> Circuits => circuits;
+
+    public void RecordResponse(string? servedBy, int statusCode)
+    {
+        responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", statusCode));
+        if (servedBy is not null && servedBy != ServiceForwarder.PrimaryServiceName)
+        {
+            failovers.Add(1, new KeyValuePair<string, object?>("service", servedBy));
+        }
+    }
+
+    public void RecordHedge(ResilienceContext context, int attemptNumber)
+    {
+        var request = context.GetRequestMessage();
+        hedges.Add(1);
+        logger.LogInformation("Hedging {Method} {Path}: attempt {Attempt} goes to the next service",
+            request?.Method, request?.RequestUri?.AbsolutePath, attemptNumber + 1);
+    }
+
+    public ValueTask RecordCircuitAsync(ResilienceContext context, CircuitState state)
+    {
+        var service = context.GetRequestMessage()?.RequestUri?.Host ?? "unknown";
+        circuits[service] = state;
+        logger.Log(state == CircuitState.Open ? LogLevel.Warning : LogLevel.Information,
+            "Circuit for {Service} is now {State}", service, state);
+        return default;
+    }
+}
