@@ -8,12 +8,14 @@ var usersDb = builder.AddPostgresReplicaSet("pg")
 var primaryService = builder.AddProject<Projects.Replication_PrimaryService>("primaryservice")
     .WithReference(usersDb)
     .WaitFor(usersDb)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithDirectEndpoint();
 
 var backupService = builder.AddProject<Projects.Replication_BackupService>("backupservice")
     .WithReference(usersDb)
     .WaitFor(usersDb)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .WithDirectEndpoint();
 
 // Gateway: the only external endpoint; primary first, backup on failure.
 builder.AddProject<Projects.Replication_Gateway>("gateway")

@@ -35,8 +35,8 @@ internal sealed class ServiceForwarder(
             response = await clientFactory.CreateClient(ClientName)
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
         }
-        catch (Exception exception) when (exception is HttpRequestException or TimeoutException
-                                              or Polly.CircuitBreaker.BrokenCircuitException
+        // Transport errors, attempt and total timeouts, open circuits: no service could answer.
+        catch (Exception exception) when (exception is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException
                                           || (exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
             logger.LogWarning("No service answered {Method} {Path}: {Message}",

@@ -18,6 +18,8 @@ internal static class ReplicaSetBootstrapper
             "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
             await replicaSet.ApplicationPassword.GetValueAsync(cancellationToken), cancellationToken);
 
+        await LimitApplicationSessionsAsync(connection, cancellationToken);
+
         foreach (var database in replicaSet.Databases)
         {
             await EnsureDatabaseAsync(connection, database.DatabaseName, cancellationToken);
@@ -42,6 +44,20 @@ internal static class ReplicaSetBootstrapper
             SELECT set_config('replication.role_password', '', false);
             """, connection);
         command.Parameters.AddWithValue("password", password ?? throw new InvalidOperationException($"No password for role {role}."));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// A service process that froze mid-transaction (SIGSTOP, a long GC pause, a dead VM) would otherwise hold its row
+    /// locks for ever, and a retry of the same write on the other service would wait behind them. Postgres ends
+    /// such a transaction after a second of silence, and bounds every statement.
+    /// </summary>
+    private static async Task LimitApplicationSessionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        const string role = PostgresReplicaSetResource.ApplicationUserName;
+        await using var command = new NpgsqlCommand(
+            $"ALTER ROLE \"{role}\" SET idle_in_transaction_session_timeout = '1s'; ALTER ROLE \"{role}\" SET statement_timeout = '5s'",
+            connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 

@@ -22,6 +22,8 @@ public class GraphFixture : IAsyncLifetime
 
     public ReplicaSetProbe Database { get; private set; } = null!;
 
+    public Faults Faults { get; private set; } = null!;
+
     /// <summary>From the builder's creation to every resource healthy.</summary>
     public TimeSpan BootTime { get; private set; }
 
@@ -46,15 +48,16 @@ public class GraphFixture : IAsyncLifetime
             await App.StartAsync(timeout.Token);
             await WaitUntilEveryResourceIsHealthyAsync(timeout.Token);
         }
-        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException)
+        catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)
         {
             var report = DescribeUnhealthyResources();
             await DisposeAsync();
-            throw new TimeoutException($"The graph did not become healthy within {StartupTimeout}.\n{report}", exception);
+            throw new InvalidOperationException($"The graph did not become healthy within {StartupTimeout}: {exception.Message}\n{report}", exception);
         }
 
         Gateway = App.CreateHttpClient("gateway", "http");
         Database = new ReplicaSetProbe(App);
+        Faults = new Faults(App);
         BootTime = stopwatch.Elapsed;
     }
 
@@ -71,6 +74,27 @@ public class GraphFixture : IAsyncLifetime
         {
             await logs.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// Waits until the gateway serves a read from <paramref name="service"/> again, e.g. after a scenario repaired
+    /// it and its circuit has to close.
+    /// </summary>
+    public async Task WaitUntilServedByAsync(string service, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            using var response = await Gateway.GetAsync("/users?limit=1", cancellationToken);
+            if (response.IsSuccessStatusCode && response.Headers.TryGetValues("X-Served-By", out var servedBy) && servedBy.Contains(service))
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        throw new TimeoutException($"The gateway did not serve from {service} within 30 s.");
     }
 
     /// <summary>Waits for every resource that has health checks (nodes, database, services, gateway).</summary>

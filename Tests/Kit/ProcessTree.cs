@@ -12,6 +12,9 @@ public static class ProcessTree
         return stat is not null && stat.Value.State != 'Z' && stat.Value.State != 'X';
     }
 
+    /// <summary>The state letter from /proc (R running, S sleeping, T stopped, Z zombie), or null when gone.</summary>
+    public static char? StateOf(int pid) => ReadStat(pid)?.State;
+
     /// <summary>Every live process below <paramref name="pid"/>, children first.</summary>
     public static IReadOnlyList<int> Descendants(int pid)
     {

@@ -38,6 +38,52 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
+    /// <summary>The node that is primary now (after a failover, not necessarily pg-0).</summary>
+    public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var node in Nodes)
+        {
+            try
+            {
+                if (!await IsInRecoveryAsync(node.Name, cancellationToken))
+                {
+                    return node.Name;
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // A node that is down is not the primary.
+            }
+        }
+
+        throw new InvalidOperationException("No node is primary.");
+    }
+
+    /// <summary>How far each replica's replay is behind the primary, in bytes, from pg_stat_replication.</summary>
+    public async Task<IReadOnlyDictionary<string, long>> ReplayLagBytesAsync(string primaryName, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(primaryName, "postgres", cancellationToken);
+        await using var command = new NpgsqlCommand(
+            "SELECT application_name, coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn), 0)::bigint FROM pg_stat_replication", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var lag = new Dictionary<string, long>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            lag[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return lag;
+    }
+
+    /// <summary>The node's WAL position: current on a primary, last replayed on a replica.</summary>
+    public Task<string> LsnAsync(string nodeName, CancellationToken cancellationToken = default) =>
+        QueryAsync<string>(nodeName,
+            "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text", cancellationToken);
+
+    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
+    public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
+        new Faults(app).KillAsync(nodeName, cancellationToken);
+
     public Task<bool> IsInRecoveryAsync(string nodeName, CancellationToken cancellationToken = default) =>
         QueryAsync<bool>(nodeName, "SELECT pg_is_in_recovery()", cancellationToken);
 

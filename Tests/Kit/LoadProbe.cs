@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// Drives constant load through the gateway and records every response, so a fault scenario can count what it lost.
+/// <code>
+/// await using var load = LoadProbe.Start(graph.Gateway);
+/// load.MarkFault("kill primaryservice");
+/// await graph.Faults.KillAsync("primaryservice");
+/// var report = await load.StopAsync();
+/// </code>
+/// </summary>
+public sealed class LoadProbe : IAsyncDisposable
+{
+    private readonly HttpClient client;
+    private readonly LoadOptions options;
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly ConcurrentQueue<LoadSample> samples = new();
+    private readonly ConcurrentQueue<LoadEvent> events = new();
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task[] clients;
+    private LoadReport? report;
+
+    private LoadProbe(HttpClient client, LoadOptions options)
+    {
+        this.client = client;
+        this.options = options;
+        RunId = Guid.NewGuid().ToString("N")[..10];
+        clients = [.. Enumerable.Range(0, options.Concurrency).Select(index => Task.Run(() => RunClientAsync(index)))];
+    }
+
+    /// <summary>Every email this probe writes starts with it, so its rows can be counted in the database.</summary>
+    public string EmailPrefix => $"probe-{RunId}-";
+
+    private string RunId { get; }
+
+    /// <summary>Time since the probe started, on the same clock as the samples and marks.</summary>
+    public TimeSpan Elapsed => clock.Elapsed;
+
+    public static LoadProbe Start(HttpClient gateway, LoadOptions? options = null) => new(gateway, options ?? new LoadOptions());
+
+    /// <summary>Runs the load for <paramref name="duration"/> and reports.</summary>
+    public static async Task<LoadReport> RunAsync(HttpClient gateway, TimeSpan duration, LoadOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        await using var probe = Start(gateway, options);
+        await Task.Delay(duration, cancellationToken);
+        return await probe.StopAsync();
+    }
+
+    /// <summary>Notes the moment a fault was injected; the report measures failover from the first one.</summary>
+    public void MarkFault(string description) => events.Enqueue(new LoadEvent(clock.Elapsed, LoadEventKind.Fault, description));
+
+    /// <summary>Notes the moment the fault was repaired; the report measures failback from the last one.</summary>
+    public void MarkRecovery(string description) => events.Enqueue(new LoadEvent(clock.Elapsed, LoadEventKind.Recovery, description));
+
+    /// <summary>Waits until the load has produced at least <paramref name="count"/> more responses.</summary>
+    public async Task WaitForResponsesAsync(int count, CancellationToken cancellationToken = default)
+    {
+        var target = samples.Count + count;
+        while (samples.Count < target)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+    }
+
+    public async Task<LoadReport> StopAsync()
+    {
+        if (report is null)
+        {
+            await stopping.CancelAsync();
+            await Task.WhenAll(clients);
+            report = new LoadReport([.. samples.OrderBy(sample => sample.Start)], [.. events], clock.Elapsed, options);
+        }
+
+        return report;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        stopping.Dispose();
+    }
+
+    private async Task RunClientAsync(int index)
+    {
+        var random = new Random(HashCode.Combine(RunId, index));
+        var sequence = 0;
+        while (!stopping.IsCancellationRequested)
+        {
+            var sample = random.NextDouble() < options.WriteFraction
+                ? await WriteAsync($"{EmailPrefix}{index}-{sequence++}@example.com")
+                : await ReadAsync();
+            samples.Enqueue(sample);
+            try
+            {
+                await Task.Delay(options.Pause, stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private Task<LoadSample> ReadAsync() =>
+        SendAsync(RequestKind.Read, new HttpRequestMessage(HttpMethod.Get, "/users?limit=5"), email: null);
+
+    private Task<LoadSample> WriteAsync(string email)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/users") { Content = JsonContent.Create(new { name = "Probe", email }) };
+        if (options.IdempotentWrites)
+        {
+            request.Headers.Add("Idempotency-Key", $"{EmailPrefix}{email}");
+        }
+
+        return SendAsync(RequestKind.Write, request, email);
+    }
+
+    private async Task<LoadSample> SendAsync(RequestKind kind, HttpRequestMessage request, string? email)
+    {
+        var start = clock.Elapsed;
+        // A request in flight when the probe stops still gets its full timeout: it must not be counted as failed.
+        using var timeout = new CancellationTokenSource(options.RequestTimeout);
+        try
+        {
+            using (request)
+            using (var response = await client.SendAsync(request, timeout.Token))
+            {
+                long? userId = null;
+                if (kind == RequestKind.Write && response.StatusCode == HttpStatusCode.Created)
+                {
+                    userId = (await response.Content.ReadFromJsonAsync<UserResponse>(timeout.Token))?.Id;
+                }
+                else
+                {
+                    await response.Content.ReadAsByteArrayAsync(timeout.Token);
+                }
+
+                return new LoadSample(start, clock.Elapsed - start, kind, (int)response.StatusCode,
+                    response.Header("X-Served-By"), response.Header("X-Read-From"), email, userId, null);
+            }
+        }
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException)
+        {
+            return new LoadSample(start, clock.Elapsed - start, kind, null, null, null, email, null, exception.GetType().Name + ": " + exception.Message);
+        }
+    }
+}
+
+public enum LoadEventKind
+{
+    Fault,
+    Recovery,
+}
+
+public sealed record LoadEvent(TimeSpan At, LoadEventKind Kind, string Description);

@@ -1,0 +1,22 @@
+using System.Runtime.InteropServices;
+
+namespace Replication.Tests.Kit;
+
+/// <summary>POSIX signals, which <see cref="System.Diagnostics.Process"/> cannot send (it only kills).</summary>
+internal static partial class Signals
+{
+    public const int Kill = 9;
+    public const int Stop = 19;
+    public const int Continue = 18;
+
+    public static void Send(int pid, int signal)
+    {
+        if (SendSignal(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({pid}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
+}

@@ -1,0 +1,77 @@
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.KitTests;
+
+/// <summary>Each fault primitive of the kit, proven against the real graph.</summary>
+[Collection(ServiceFaultsGraph.Name)]
+public sealed class FaultPrimitiveTests(GraphFixture graph)
+{
+    [Fact]
+    public async Task KillAsyncEndsTheServiceProcessAndStartAsyncBringsItBack()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var pid = graph.Faults.ProcessOf("backupservice");
+
+        await graph.Faults.KillAsync("backupservice", cancellationToken);
+
+        Assert.False(ProcessTree.IsAlive(pid), $"Process {pid} survived SIGKILL.");
+        Assert.True(graph.App.ResourceNotifications.TryGetCurrentState("backupservice", out var state));
+        Assert.NotEqual(KnownResourceStates.Running, state.Snapshot.State?.Text);
+
+        await graph.Faults.StartAsync("backupservice", cancellationToken);
+
+        using var client = graph.App.CreateHttpClient("backupservice", "http");
+        using var response = await client.GetAsync("/users?limit=1", cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotEqual(pid, graph.Faults.ProcessOf("backupservice"));
+    }
+
+    [Fact]
+    public async Task HangAsyncMakesRequestsTimeOutThenRecover()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var client = graph.App.CreateHttpClient("backupservice", "http");
+
+        var resumed = await graph.Faults.HangAsync("backupservice", TimeSpan.FromSeconds(3), cancellationToken);
+        using (var oneSecond = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            oneSecond.CancelAfter(TimeSpan.FromSeconds(1));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync("/users?limit=1", oneSecond.Token));
+        }
+
+        await resumed;
+        using var response = await client.GetAsync("/users?limit=1", cancellationToken);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task FailRequestsAsyncFailsAboutTheGivenShareWithTheGivenStatusUntilCleared()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        using var client = graph.App.CreateHttpClient("backupservice", "http");
+        try
+        {
+            await graph.Faults.FailRequestsAsync("backupservice", rate: 0.5, status: 503, cancellationToken);
+            var statuses = new List<HttpStatusCode>();
+            for (var i = 0; i < 200; i++)
+            {
+                using var response = await client.GetAsync("/users?limit=1", cancellationToken);
+                statuses.Add(response.StatusCode);
+            }
+
+            var failed = statuses.Count(status => status == HttpStatusCode.ServiceUnavailable);
+            Assert.InRange(failed, 60, 140); // 50% of 200; binomial standard deviation ≈ 7.
+            Assert.Equal(200, failed + statuses.Count(status => status == HttpStatusCode.OK));
+        }
+        finally
+        {
+            await graph.Faults.ClearFaultsAsync("backupservice", cancellationToken);
+        }
+
+        for (var i = 0; i < 50; i++)
+        {
+            using var response = await client.GetAsync("/users?limit=1", cancellationToken);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+    }
+}
