@@ -44,7 +44,7 @@ public sealed class ReplicationTests(GraphFixture graph)
 
         foreach (var replica in new[] { "pg-1", "pg-2" })
         {
-            Assert.True(await graph.Database.WaitForUserAsync(replica, created.Id, TimeSpan.FromSeconds(10), cancellationToken),
+            Assert.True(await graph.Database.WaitForUserAsync(replica, created.Id, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken),
                 $"User {created.Id} was not replayed on {replica} within 10 s.");
         }
     }

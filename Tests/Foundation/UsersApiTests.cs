@@ -94,7 +94,7 @@ public sealed class UsersApiTests(GraphFixture graph)
         // Reads come from replicas; the primary's own copy decides when all five are visible there.
         foreach (var replica in new[] { "pg-1", "pg-2" })
         {
-            Assert.True(await graph.Database.WaitForUserAsync(replica, created[^1], TimeSpan.FromSeconds(10), cancellationToken));
+            Assert.True(await graph.Database.WaitForUserAsync(replica, created[^1], TimeSpan.FromSeconds(10), cancellationToken: cancellationToken));
         }
 
         var seen = new List<long>();

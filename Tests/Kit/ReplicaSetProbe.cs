@@ -80,6 +80,48 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         QueryAsync<string>(nodeName,
             "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text", cancellationToken);
 
+    /// <summary>
+    /// Promotes a replica with <c>pg_promote()</c> and returns once it accepts writes. This is only the promotion:
+    /// the other replicas keep following the old primary.
+    /// </summary>
+    public async Task PromoteAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        Assert.True(await QueryAsync<bool>(nodeName, "SELECT pg_promote(wait => true, wait_seconds => 30)", cancellationToken),
+            $"{nodeName} did not finish promotion within 30 s.");
+        Assert.False(await IsInRecoveryAsync(nodeName, cancellationToken), $"{nodeName} is still in recovery after promotion.");
+    }
+
+    /// <summary>
+    /// Writes on <paramref name="primary"/> and times how long each write takes to become visible on
+    /// <paramref name="replica"/>: replication lag as a reader sees it.
+    /// </summary>
+    public async Task<IReadOnlyList<TimeSpan>> MeasureWriteToVisibleAsync(
+        string primary, string replica, int writes, CancellationToken cancellationToken = default)
+    {
+        var delays = new List<TimeSpan>(writes);
+        await using var writer = await OpenAsync(primary, cancellationToken: cancellationToken);
+        await using var reader = await OpenAsync(replica, cancellationToken: cancellationToken);
+        for (var i = 0; i < writes; i++)
+        {
+            await using var insert = new NpgsqlCommand("INSERT INTO users (name, email) VALUES ('Lag probe', @email) RETURNING id", writer);
+            insert.Parameters.AddWithValue("email", UsersApiClient.UniqueEmail("lag"));
+            var id = (long)(await insert.ExecuteScalarAsync(cancellationToken))!;
+            var committed = System.Diagnostics.Stopwatch.StartNew();
+
+            // One open connection, polled as fast as it answers, so the figure is the lag and not connection set-up.
+            await using var probe = new NpgsqlCommand("SELECT count(*) FROM users WHERE id = @id", reader);
+            probe.Parameters.AddWithValue("id", id);
+            while ((long)(await probe.ExecuteScalarAsync(cancellationToken))! == 0)
+            {
+                Assert.True(committed.Elapsed < TimeSpan.FromSeconds(10), $"User {id} never became visible on {replica}.");
+            }
+
+            delays.Add(committed.Elapsed);
+        }
+
+        return delays;
+    }
+
     /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
     public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
         new Faults(app).KillAsync(nodeName, cancellationToken);
@@ -110,7 +152,8 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         await QueryAsync<long>(nodeName, "SELECT count(*) FROM users WHERE id = @id", cancellationToken, ("id", id)) == 1;
 
     /// <summary>Polls a node until the row is there, e.g. until a replica has replayed a write.</summary>
-    public async Task<bool> WaitForUserAsync(string nodeName, long id, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<bool> WaitForUserAsync(
+        string nodeName, long id, TimeSpan timeout, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
@@ -120,7 +163,7 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
                 return true;
             }
 
-            await Task.Delay(50, cancellationToken);
+            await Task.Delay(pollInterval ?? TimeSpan.FromMilliseconds(50), cancellationToken);
         }
 
         return false;
