@@ -65,7 +65,7 @@ internal sealed class ServiceForwarder(
 
         if (body.Length > 0 || incoming.ContentLength is not null)
         {
-            request.Content = new ReadOnlyMemoryContent(body);
+            request.Content = new ReplayableContent(body);
         }
 
         var connection = incoming.Headers.Connection;

@@ -40,7 +40,12 @@ public static class UsersApiExtensions
         var serviceName = app.Configuration["OTEL_SERVICE_NAME"] ?? app.Environment.ApplicationName;
         app.Use((context, next) =>
         {
-            context.Response.Headers[ServedByHeader] = serviceName;
+            // OnStarting, so the header survives the exception handler clearing the response for a problem+json.
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers[ServedByHeader] = serviceName;
+                return Task.CompletedTask;
+            });
             return next(context);
         });
 

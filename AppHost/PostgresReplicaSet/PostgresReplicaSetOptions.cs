@@ -40,9 +40,6 @@ public sealed class PostgresReplicaSetOptions
     /// <summary><c>on</c> or <c>remote_apply</c>; used with <see cref="PostgresDurability.Sync"/>.</summary>
     public string SynchronousCommit { get; set; } = "on";
 
-    /// <summary>How long the primary must be unhealthy before a replica is promoted. Zero disables it.</summary>
-    public TimeSpan FailoverAfter { get; set; } = TimeSpan.FromSeconds(3);
-
     public static PostgresReplicaSetOptions FromConfiguration(IConfiguration configuration)
     {
         var options = new PostgresReplicaSetOptions();

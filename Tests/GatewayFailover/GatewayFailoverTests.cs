@@ -29,6 +29,7 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
 
         load.MarkRecovery("start primaryservice");
         await graph.Faults.StartAsync("primaryservice", cancellationToken);
+        await graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
         await load.WaitForResponsesAsync(300, cancellationToken);
         var report = await load.StopAsync();
         Log(report);

@@ -16,7 +16,7 @@ public sealed class ResourceLogCollector : IAsyncDisposable
         var loggerService = app.Services.GetRequiredService<ResourceLoggerService>();
         foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
         {
-            collector.watchers.Add(collector.WatchAsync(loggerService, resource.Name));
+            collector.watchers.Add(collector.WatchAsync(loggerService, resource));
         }
 
         return collector;
@@ -32,12 +32,13 @@ public sealed class ResourceLogCollector : IAsyncDisposable
         stopping.Dispose();
     }
 
-    private async Task WatchAsync(ResourceLoggerService loggerService, string resourceName)
+    private async Task WatchAsync(ResourceLoggerService loggerService, IResource resource)
     {
-        var queue = lines.GetOrAdd(resourceName, _ => new ConcurrentQueue<string>());
+        var queue = lines.GetOrAdd(resource.Name, _ => new ConcurrentQueue<string>());
         try
         {
-            await foreach (var batch in loggerService.WatchAsync(resourceName).WithCancellation(stopping.Token))
+            // By resource, not by name: Aspire logs a project under its instance id (gateway-xyz), not its name.
+            await foreach (var batch in loggerService.WatchAsync(resource).WithCancellation(stopping.Token))
             {
                 foreach (var line in batch)
                 {
