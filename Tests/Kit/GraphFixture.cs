@@ -97,6 +97,26 @@ public class GraphFixture : IAsyncLifetime
         throw new TimeoutException($"The gateway did not serve from {service} within 30 s.");
     }
 
+    /// <summary>
+    /// Brings the gateway back to a clean state after a scenario: both services healthy and both circuits closed.
+    /// A circuit opened by an earlier fault stays open until a request probes it, so this makes the gateway send to
+    /// the backup (by failing the primary for a moment) and then to the primary again.
+    /// </summary>
+    public async Task WaitUntilBothServicesServeAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await Faults.FailRequestsAsync("primaryservice", rate: 1, status: 503, cancellationToken);
+            await WaitUntilServedByAsync("backupservice", cancellationToken);
+        }
+        finally
+        {
+            await Faults.ClearFaultsAsync("primaryservice", cancellationToken);
+        }
+
+        await WaitUntilServedByAsync("primaryservice", cancellationToken);
+    }
+
     /// <summary>Waits for every resource that has health checks (nodes, database, services, gateway).</summary>
     private async Task WaitUntilEveryResourceIsHealthyAsync(CancellationToken cancellationToken)
     {

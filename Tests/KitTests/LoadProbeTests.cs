@@ -25,7 +25,7 @@ public sealed class LoadProbeTests(GraphFixture graph)
         {
             await graph.Faults.ClearFaultsAsync("primaryservice", cancellationToken);
             await graph.Faults.ClearFaultsAsync("backupservice", cancellationToken);
-            await graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
+            await graph.WaitUntilBothServicesServeAsync(cancellationToken);
         }
     }
 
