@@ -14,7 +14,17 @@ internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problemD
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (NpgsqlException { IsTransient: true } or TimeoutException))
+        if (exception is ConsistencyTokenAheadException)
+        {
+            httpContext.Response.StatusCode = StatusCodes.Status400BadRequest;
+            return await problemDetails.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = httpContext,
+                ProblemDetails = { Status = 400, Title = "Invalid X-Consistency-Token", Detail = exception.Message },
+            });
+        }
+
+        if (!DatabaseRetries.IsRetryable(exception))
         {
             return false;
         }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using NpgsqlTypes;
 using Replication.ServiceDefaults;
 
 namespace Replication.UsersApi;
@@ -11,7 +12,6 @@ namespace Replication.UsersApi;
 public static class UserEndpoints
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
-    public const string ConsistencyTokenHeader = "X-Consistency-Token";
     public const string ReadFromHeader = "X-Read-From";
     public const int MaxIdempotencyKeyLength = 200;
     public const int MaxBodyBytes = 16 * 1024;
@@ -61,10 +61,10 @@ public static class UserEndpoints
         switch (result)
         {
             case CreateResult.Created(var user, var position):
-                request.HttpContext.Response.Headers[ConsistencyTokenHeader] = position;
+                request.HttpContext.Response.Headers[ConsistencyToken.Header] = position;
                 return TypedResults.Created(LocationOf(user), user);
             case CreateResult.Replayed(var user, var position):
-                request.HttpContext.Response.Headers[ConsistencyTokenHeader] = position;
+                request.HttpContext.Response.Headers[ConsistencyToken.Header] = position;
                 request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
                 return TypedResults.Created(LocationOf(user), user);
             case CreateResult.DuplicateEmail:
@@ -83,7 +83,12 @@ public static class UserEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Invalid id", "The id must be a positive 64-bit integer.");
         }
 
-        var (user, node) = await store.FindAsync(userId, cancellationToken);
+        if (!TryReadConsistencyToken(context.Request, out var seenPosition, out var invalidToken))
+        {
+            return invalidToken;
+        }
+
+        var (user, node) = await store.FindAsync(userId, seenPosition, cancellationToken);
         context.Response.Headers[ReadFromHeader] = node;
         return user is null
             ? Problem(StatusCodes.Status404NotFound, "User not found", $"No user has id {userId}.")
@@ -101,7 +106,12 @@ public static class UserEndpoints
             return TypedResults.ValidationProblem(errors, title: "Invalid paging parameters");
         }
 
-        var (users, node) = await store.ListAsync(after, limit, cancellationToken);
+        if (!TryReadConsistencyToken(context.Request, out var seenPosition, out var invalidToken))
+        {
+            return invalidToken;
+        }
+
+        var (users, node) = await store.ListAsync(after, limit, seenPosition, cancellationToken);
         context.Response.Headers[ReadFromHeader] = node;
         var next = users.Count == limit ? $"/users?after={users[^1].Id}&limit={limit}" : null;
         return TypedResults.Ok(new UserPage(users, next));
@@ -124,6 +134,27 @@ public static class UserEndpoints
 
         errors[name] = [$"Must be a single integer from {min} to {max}."];
         return defaultValue;
+    }
+
+    private static bool TryReadConsistencyToken(HttpRequest request, out NpgsqlLogSequenceNumber? position, out IResult problem)
+    {
+        position = null;
+        problem = Results.Empty;
+        var values = request.Headers[ConsistencyToken.Header];
+        if (values.Count == 0)
+        {
+            return true;
+        }
+
+        if (values.Count == 1 && ConsistencyToken.TryParse(values[0], out var parsed))
+        {
+            position = parsed;
+            return true;
+        }
+
+        problem = Problem(StatusCodes.Status400BadRequest, "Invalid X-Consistency-Token",
+            "Send back the X-Consistency-Token of a write, unchanged (e.g. 0/3000148), once.");
+        return false;
     }
 
     private static bool IsValidIdempotencyKey(string key) =>

@@ -1,15 +1,29 @@
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Replication.UsersApi;
 
 /// <summary>The SQL behind the API. Every statement is parameterised.</summary>
-public sealed class UserStore(UsersDatabase database)
+public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
 {
     private const string UniqueViolation = "23505";
     private const string EmailIndex = "users_email_key";
 
-    public async Task<CreateResult> CreateAsync(CreateUserRequest request, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>How long a read with a consistency token waits for a replica to catch up before it goes to the primary.</summary>
+    private static readonly TimeSpan ReadYourWritesWait = TimeSpan.FromMilliseconds(100);
+
+    public Task<CreateResult> CreateAsync(CreateUserRequest request, string? idempotencyKey, CancellationToken cancellationToken) =>
+        retries.ForWrite(idempotencyKey is not null).ExecuteAsync(
+            async token => await CreateOnceAsync(request, idempotencyKey, token), cancellationToken).AsTask();
+
+    public Task<(User? User, string Node)> FindAsync(long id, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken) =>
+        retries.Reads.ExecuteAsync(async token => await FindOnceAsync(id, seenPosition, token), cancellationToken).AsTask();
+
+    public Task<(IReadOnlyList<User> Users, string Node)> ListAsync(long after, int limit, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken) =>
+        retries.Reads.ExecuteAsync(async token => await ListOnceAsync(after, limit, seenPosition, token), cancellationToken).AsTask();
+
+    private async Task<CreateResult> CreateOnceAsync(CreateUserRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
         await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -40,9 +54,9 @@ public sealed class UserStore(UsersDatabase database)
         return new CreateResult.Created(user, await CurrentWalPositionAsync(connection, cancellationToken));
     }
 
-    public async Task<(User? User, string Node)> FindAsync(long id, CancellationToken cancellationToken)
+    private async Task<(User? User, string Node)> FindOnceAsync(long id, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
     {
-        await using var connection = await database.Replicas.OpenConnectionAsync(cancellationToken);
+        await using var connection = await OpenReadConnectionAsync(seenPosition, cancellationToken);
         await using var command = new NpgsqlCommand("SELECT id, name, email, created_at FROM users WHERE id = @id", connection);
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -51,9 +65,10 @@ public sealed class UserStore(UsersDatabase database)
         return (user, await database.GetNodeNameAsync(connection, cancellationToken));
     }
 
-    public async Task<(IReadOnlyList<User> Users, string Node)> ListAsync(long after, int limit, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<User> Users, string Node)> ListOnceAsync(
+        long after, int limit, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
     {
-        await using var connection = await database.Replicas.OpenConnectionAsync(cancellationToken);
+        await using var connection = await OpenReadConnectionAsync(seenPosition, cancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT id, name, email, created_at FROM users WHERE id > @after ORDER BY id LIMIT @limit", connection);
         command.Parameters.AddWithValue("after", after);
@@ -68,6 +83,51 @@ public sealed class UserStore(UsersDatabase database)
         }
 
         return (users, await database.GetNodeNameAsync(connection, cancellationToken));
+    }
+
+    /// <summary>
+    /// A replica connection, or, when the client has seen a write at <paramref name="seenPosition"/> that no replica has
+    /// replayed within <see cref="ReadYourWritesWait"/>, a primary connection: the read never returns older data.
+    /// </summary>
+    private async Task<NpgsqlConnection> OpenReadConnectionAsync(NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
+    {
+        var replica = await database.Replicas.OpenConnectionAsync(cancellationToken);
+        if (seenPosition is not { } required)
+        {
+            return replica;
+        }
+
+        var deadline = DateTime.UtcNow + ReadYourWritesWait;
+        await using (var replayed = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn()", replica))
+        {
+            while (true)
+            {
+                // Null on a primary, which has every committed write.
+                if (await replayed.ExecuteScalarAsync(cancellationToken) is not NpgsqlLogSequenceNumber position || position >= required)
+                {
+                    return replica;
+                }
+
+                if (DateTime.UtcNow >= deadline)
+                {
+                    break;
+                }
+
+                await Task.Delay(5, cancellationToken);
+            }
+        }
+
+        await replica.DisposeAsync();
+        var primary = await database.Primary.OpenConnectionAsync(cancellationToken);
+        await using var current = new NpgsqlCommand("SELECT pg_current_wal_lsn()", primary);
+        var primaryPosition = (NpgsqlLogSequenceNumber)(await current.ExecuteScalarAsync(cancellationToken))!;
+        if (required > primaryPosition)
+        {
+            await primary.DisposeAsync();
+            throw new ConsistencyTokenAheadException(required, primaryPosition);
+        }
+
+        return primary;
     }
 
     private static async Task<CreateResult?> ClaimIdempotencyKeyAsync(

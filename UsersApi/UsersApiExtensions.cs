@@ -28,6 +28,7 @@ public static class UsersApiExtensions
         });
 
         builder.Services.AddSingleton<UsersDatabase>();
+        builder.Services.AddSingleton<DatabaseRetries>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddHostedService<SchemaMigration>();
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();

@@ -10,9 +10,11 @@ namespace Replication.UsersApi;
 public sealed class UsersDatabase
 {
     private readonly ConcurrentDictionary<(string Host, int Port), string> nodeNames = new();
+    private readonly NpgsqlDataSource dataSource;
 
     public UsersDatabase(NpgsqlDataSource dataSource)
     {
+        this.dataSource = dataSource;
         if (dataSource is NpgsqlMultiHostDataSource multiHost)
         {
             Primary = multiHost.WithTargetSession(TargetSessionAttributes.ReadWrite);
@@ -28,6 +30,9 @@ public sealed class UsersDatabase
     public NpgsqlDataSource Primary { get; }
 
     public NpgsqlDataSource Replicas { get; }
+
+    /// <summary>Drops idle pooled connections to every node, e.g. after one of them died.</summary>
+    public void ClearPools() => dataSource.Clear();
 
     /// <summary>The node's <c>cluster_name</c> (pg-0, pg-1, …), looked up once per host and port.</summary>
     public async ValueTask<string> GetNodeNameAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

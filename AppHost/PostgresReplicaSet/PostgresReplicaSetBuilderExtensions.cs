@@ -35,6 +35,7 @@ public static class PostgresReplicaSetBuilderExtensions
             options);
 
         var runtime = PostgresRuntimeSelector.Resolve(builder, options.Runtime);
+        replicaSet.Runtime = runtime;
         var replicaSetBuilder = builder.AddResource(replicaSet)
             .WithInitialState(new CustomResourceSnapshot
             {
@@ -53,6 +54,8 @@ public static class PostgresReplicaSetBuilderExtensions
         if (builder.ExecutionContext.IsRunMode)
         {
             builder.Services.AddHostedService<ReplicaSetMonitor>();
+            builder.Services.AddSingleton<ReplicaSetFailover>();
+            builder.Services.AddHostedService<ReplicaSetSupervisor>();
         }
 
         var nodes = runtime.AddNodes(builder, replicaSetBuilder);
@@ -61,7 +64,7 @@ public static class PostgresReplicaSetBuilderExtensions
             var healthCheckKey = $"{node.Resource.Name}_check";
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
                 healthCheckKey, _ => new PostgresNodeHealthCheck(node.Resource), HealthStatus.Unhealthy, tags: null));
-            node.WithHealthCheck(healthCheckKey);
+            node.WithHealthCheck(healthCheckKey).WithReplicationCommands();
         }
 
         nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>

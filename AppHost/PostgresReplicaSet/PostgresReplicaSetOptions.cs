@@ -40,6 +40,15 @@ public sealed class PostgresReplicaSetOptions
     /// <summary><c>on</c> or <c>remote_apply</c>; used with <see cref="PostgresDurability.Sync"/>.</summary>
     public string SynchronousCommit { get; set; } = "on";
 
+    /// <summary>How long the primary must be unreachable before the most advanced replica is promoted. Zero disables it.</summary>
+    public TimeSpan FailoverAfter { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Replicas apply WAL this long after it was written (<c>recovery_min_apply_delay</c>): a delayed replica, or a way
+    /// to make replication lag visible when testing read-your-writes. Zero by default.
+    /// </summary>
+    public TimeSpan ReplicaApplyDelay { get; set; } = TimeSpan.Zero;
+
     public static PostgresReplicaSetOptions FromConfiguration(IConfiguration configuration)
     {
         var options = new PostgresReplicaSetOptions();

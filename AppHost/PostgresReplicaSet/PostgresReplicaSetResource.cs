@@ -35,6 +35,12 @@ public sealed class PostgresReplicaSetResource(
 
     public PostgresNodeResource InitialPrimary => nodes[0];
 
+    /// <summary>The runtime (process or container) the nodes run on.</summary>
+    internal IPostgresReplicaSetRuntime Runtime { get; set; } = null!;
+
+    /// <summary>The node the AppHost last made primary: pg-0 at first, the promoted replica after a failover.</summary>
+    public PostgresNodeResource CurrentPrimary { get; internal set; } = null!;
+
     /// <summary>
     /// <c>host0:port0,host1:port1,…</c>: every node, so Npgsql's multi-host data source can find the
     /// current primary and the standbys itself, whatever their roles are now.
@@ -58,7 +64,11 @@ public sealed class PostgresReplicaSetResource(
         }
     }
 
-    internal void AddNode(PostgresNodeResource node) => nodes.Add(node);
+    internal void AddNode(PostgresNodeResource node)
+    {
+        nodes.Add(node);
+        CurrentPrimary ??= node;
+    }
 
     internal void AddDatabase(PostgresReplicaSetDatabaseResource database) => databases.Add(database);
 }

@@ -13,6 +13,12 @@ internal interface IPostgresReplicaSetRuntime
     /// <summary>Adds every node, the initial primary first, with whatever helpers bootstrap them.</summary>
     IReadOnlyList<IResourceBuilder<PostgresNodeResource>> AddNodes(
         IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet);
+
+    /// <summary>Marks a stopped former primary's data so that, if it is started, it comes back as a standby.</summary>
+    Task FenceAsync(PostgresNodeResource node, CancellationToken cancellationToken);
+
+    /// <summary>Turns a stopped node into a replica of <paramref name="primary"/>: pg_rewind, or a fresh base backup.</summary>
+    Task RejoinAsync(PostgresNodeResource node, PostgresNodeResource primary, ILogger log, CancellationToken cancellationToken);
 }
 
 internal static class PostgresRuntimeSelector

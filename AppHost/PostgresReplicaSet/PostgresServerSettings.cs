@@ -22,6 +22,11 @@ internal static class PostgresServerSettings
         yield return "password_encryption=scram-sha-256";
         yield return "log_line_prefix=%m [%p] %q%u@%d ";
         yield return "wal_receiver_status_interval=1s";
+        yield return "recovery_target_timeline=latest"; // Follow a promoted replica onto its new timeline.
+        if (options.ReplicaApplyDelay > TimeSpan.Zero)
+        {
+            yield return $"recovery_min_apply_delay={(long)options.ReplicaApplyDelay.TotalMilliseconds}ms";
+        }
 
         var standbys = node.Parent.Nodes.Where(other => other != node).Select(other => $"\"{other.Name}\"").ToList();
         if (options.Durability == PostgresDurability.Sync && standbys.Count > 0)

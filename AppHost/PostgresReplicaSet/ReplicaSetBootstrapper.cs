@@ -19,6 +19,7 @@ internal static class ReplicaSetBootstrapper
             await replicaSet.ApplicationPassword.GetValueAsync(cancellationToken), cancellationToken);
 
         await LimitApplicationSessionsAsync(connection, cancellationToken);
+        await CreateReplicationSlotsAsync(connection, replicaSet, cancellationToken);
 
         foreach (var database in replicaSet.Databases)
         {
@@ -59,6 +60,23 @@ internal static class ReplicaSetBootstrapper
             $"ALTER ROLE \"{role}\" SET idle_in_transaction_session_timeout = '1s'; ALTER ROLE \"{role}\" SET statement_timeout = '5s'",
             connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// One physical slot per replica, reserving WAL from now on. Creating them here, before any base backup starts,
+    /// matters: a slot that pg_basebackup creates itself reserves WAL only after its backup began, and a concurrent
+    /// backup's checkpoint can recycle the segment in between.
+    /// </summary>
+    private static async Task CreateReplicationSlotsAsync(NpgsqlConnection connection, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
+    {
+        foreach (var replica in replicaSet.Nodes.Where(node => node != replicaSet.InitialPrimary))
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT pg_create_physical_replication_slot(@slot, true) WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = @slot)",
+                connection);
+            command.Parameters.AddWithValue("slot", replica.SlotName);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
     }
 
     private static async Task EnsureDatabaseAsync(NpgsqlConnection connection, string database, CancellationToken cancellationToken)

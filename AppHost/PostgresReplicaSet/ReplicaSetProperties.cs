@@ -19,6 +19,9 @@ public static class ReplicaSetProperties
     /// <summary>A replica's replay lag behind the primary, in seconds (<c>pg_stat_replication.replay_lag</c>).</summary>
     public const string LagSeconds = "postgres.lag.seconds";
 
+    /// <summary><c>true</c> on a former primary that was fenced by a failover and must be rejoined before it is used again.</summary>
+    public const string Fenced = "postgres.fenced";
+
     /// <summary>A replica's state in the primary's eyes: <c>sync</c>, <c>quorum</c>, <c>potential</c> or <c>async</c>.</summary>
     public const string SyncState = "postgres.sync_state";
 }

@@ -81,14 +81,67 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
             "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text", cancellationToken);
 
     /// <summary>
-    /// Promotes a replica with <c>pg_promote()</c> and returns once it accepts writes. This is only the promotion:
-    /// the other replicas keep following the old primary.
+    /// Promotes a replica with the node's Promote command, the same code the dashboard and the automatic failover run:
+    /// a running primary is stopped and fenced, the other replicas follow the new primary.
     /// </summary>
     public async Task PromoteAsync(string nodeName, CancellationToken cancellationToken = default)
     {
-        Assert.True(await QueryAsync<bool>(nodeName, "SELECT pg_promote(wait => true, wait_seconds => 30)", cancellationToken),
-            $"{nodeName} did not finish promotion within 30 s.");
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Promote, cancellationToken);
+        Assert.True(result.Success, $"Promote {nodeName} failed: {result.Message}");
         Assert.False(await IsInRecoveryAsync(nodeName, cancellationToken), $"{nodeName} is still in recovery after promotion.");
+    }
+
+    /// <summary>Makes a node (e.g. a fenced former primary) a replica of the current primary, with its Rejoin command.</summary>
+    public async Task RejoinAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Rejoin, cancellationToken);
+        Assert.True(result.Success, $"Rejoin {nodeName} failed: {result.Message}");
+    }
+
+    /// <summary>Polls until a node other than <paramref name="formerPrimary"/> accepts writes; returns its name.</summary>
+    public async Task<string> WaitForNewPrimaryAsync(string formerPrimary, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var node in Nodes.Where(node => node.Name != formerPrimary))
+            {
+                try
+                {
+                    if (!await IsInRecoveryAsync(node.Name, cancellationToken))
+                    {
+                        return node.Name;
+                    }
+                }
+                catch (NpgsqlException)
+                {
+                }
+            }
+
+            await Task.Delay(50, cancellationToken);
+        }
+
+        throw new TimeoutException($"No node replaced {formerPrimary} as primary within {timeout}.");
+    }
+
+    /// <summary>Polls until <paramref name="primary"/> streams to every node in <paramref name="standbys"/>.</summary>
+    public async Task WaitForStandbysAsync(string primary, IEnumerable<string> standbys, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        var expected = standbys.Order().ToList();
+        var deadline = DateTime.UtcNow + timeout;
+        IReadOnlyList<string> streaming = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            streaming = await StreamingStandbysAsync(primary, cancellationToken);
+            if (expected.All(streaming.Contains))
+            {
+                return;
+            }
+
+            await Task.Delay(100, cancellationToken);
+        }
+
+        Assert.Fail($"{primary} streams to [{string.Join(", ", streaming)}], expected [{string.Join(", ", expected)}].");
     }
 
     /// <summary>

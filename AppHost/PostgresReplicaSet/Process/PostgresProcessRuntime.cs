@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -37,6 +38,19 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
 
         return nodes;
     }
+
+    public Task FenceAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(node.DataDirectory))
+        {
+            runDirectory.WritePrivateFile(Path.Combine(node.DataDirectory, "standby.signal"), "");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task RejoinAsync(PostgresNodeResource node, PostgresNodeResource primary, ILogger log, CancellationToken cancellationToken) =>
+        new ProcessNodeRejoin(binaries, runDirectory, log).RejoinAsync(node, primary, cancellationToken);
 
     private IResourceBuilder<PostgresNodeResource> AddPrimary(IResourceBuilder<PostgresReplicaSetResource> replicaSet)
     {
@@ -82,8 +96,9 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
                     "--pgdata", node.Resource.DataDirectory,
                     "--write-recovery-conf",
                     "--wal-method", "stream",
-                    "--create-slot", "--slot", node.Resource.SlotName,
-                    "--checkpoint", "fast"]);
+                    "--slot", node.Resource.SlotName, // Created, with WAL reserved, when the primary was bootstrapped.
+                    "--checkpoint", "fast",
+                    "--verbose"]);
             })
             .WithEnvironment("PGPASSWORD", replicaSet.Resource.ReplicationPassword)
             .WithParentRelationship(node)

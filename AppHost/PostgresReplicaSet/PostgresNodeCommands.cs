@@ -1,0 +1,131 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// Dashboard commands on each PostgreSQL node: Promote, Rejoin, Show lag and Kill postmaster. The testing kit runs
+/// the same commands, so a fault injected from a test and one clicked in the dashboard are the same code.
+/// </summary>
+public static class PostgresNodeCommands
+{
+    public const string Promote = "promote";
+    public const string Rejoin = "rejoin";
+    public const string ShowLag = "show-lag";
+    public const string KillPostmaster = "kill-postmaster";
+
+    internal static IResourceBuilder<PostgresNodeResource> WithReplicationCommands(this IResourceBuilder<PostgresNodeResource> builder)
+    {
+        var node = builder.Resource;
+        var replicaSet = node.Parent;
+
+        builder.WithCommand(Promote, "Promote", async context =>
+        {
+            await context.Services.GetRequiredService<ReplicaSetFailover>()
+                .PromoteAsync(replicaSet, node, "promoted by command", context.CancellationToken);
+            return CommandResults.Success($"{node.Name} is the primary.");
+        }, new CommandOptions
+        {
+            Description = "Make this replica the primary. A running primary is stopped and fenced first (a switchover).",
+            ConfirmationMessage = $"Promote {node.Name} to primary? The current primary will be stopped and fenced.",
+            IconName = "ArrowCircleUp",
+            UpdateState = context => IsRunning(context) && replicaSet.CurrentPrimary != node
+                ? ResourceCommandState.Enabled
+                : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(Rejoin, "Rejoin", async context =>
+        {
+            var services = context.Services;
+            var commands = services.GetRequiredService<ResourceCommandService>();
+            var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node);
+            if (IsRunning(services, node))
+            {
+                await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StopCommand, context.CancellationToken);
+            }
+
+            await replicaSet.Runtime.RejoinAsync(node, replicaSet.CurrentPrimary, log, context.CancellationToken);
+            var started = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StartCommand, context.CancellationToken);
+            if (!started.Success)
+            {
+                return CommandResults.Failure($"{node.Name} was rejoined but did not start: {started.Message}");
+            }
+
+            var notifications = services.GetRequiredService<ResourceNotificationService>();
+            await notifications.PublishUpdateAsync(node, snapshot => snapshot with
+            {
+                Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, null),
+            });
+            // Healthy means streaming from the primary: only then has the node really rejoined.
+            await notifications.WaitForResourceHealthyAsync(node.Name, context.CancellationToken).WaitAsync(TimeSpan.FromMinutes(1), context.CancellationToken);
+            return CommandResults.Success($"{node.Name} follows {replicaSet.CurrentPrimary.Name}.");
+        }, new CommandOptions
+        {
+            Description = "Make this node a replica of the current primary again: pg_rewind, or a fresh base backup.",
+            ConfirmationMessage = $"Rejoin {node.Name}? It is stopped, rewound to the current primary's history, and started as a replica.",
+            IconName = "ArrowSync",
+            UpdateState = _ => replicaSet.CurrentPrimary != node ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(ShowLag, "Show lag", async context =>
+        {
+            await using var connection = await PostgresConnections.OpenAdminAsync(replicaSet.CurrentPrimary, context.CancellationToken);
+            await using var command = new NpgsqlCommand(
+                """
+                SELECT application_name, state, sync_state,
+                       pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, coalesce(replay_lag, interval '0')::text
+                FROM pg_stat_replication ORDER BY application_name
+                """, connection);
+            await using var reader = await command.ExecuteReaderAsync(context.CancellationToken);
+            var lines = new List<string> { $"primary {replicaSet.CurrentPrimary.Name}" };
+            while (await reader.ReadAsync(context.CancellationToken))
+            {
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{reader.GetString(0)}: {reader.GetString(1)}, {reader.GetString(2)}, {(reader.IsDBNull(3) ? 0 : reader.GetInt64(3))} bytes, {reader.GetString(4)} behind"));
+            }
+
+            return CommandResults.Success(string.Join("; ", lines));
+        }, new CommandOptions
+        {
+            Description = "Each replica's replay lag behind the current primary, from pg_stat_replication.",
+            IconName = "Timer",
+            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(KillPostmaster, "Kill postmaster", context =>
+        {
+            if (!TryGetProcessId(context.Services, node, out var pid))
+            {
+                return Task.FromResult(CommandResults.Failure($"{node.Name} has no running process."));
+            }
+
+            PostgresProcesses.KillIfPostmaster(pid);
+            return Task.FromResult(CommandResults.Success($"Sent SIGKILL to {node.Name}'s postmaster ({pid})."));
+        }, new CommandOptions
+        {
+            Description = "SIGKILL the server, as a crash would. With automatic failover on, a replica is promoted.",
+            ConfirmationMessage = $"Kill {node.Name}'s postmaster with SIGKILL?",
+            IconName = "Flash",
+            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        return builder;
+    }
+
+    private static bool IsRunning(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
+
+    private static bool IsRunning(IServiceProvider services, PostgresNodeResource node) =>
+        services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(node.Name, out var state)
+        && state.Snapshot.State?.Text == KnownResourceStates.Running;
+
+    private static bool TryGetProcessId(IServiceProvider services, PostgresNodeResource node, out int pid)
+    {
+        pid = 0;
+        return services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(node.Name, out var state)
+            && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
+            && int.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.None, CultureInfo.InvariantCulture, out pid);
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// Turns a stopped node (typically a fenced former primary) into a replica of the current primary:
+/// <c>pg_rewind</c> when its history can be rewound, a fresh <c>pg_basebackup</c> when it cannot.
+/// </summary>
+internal sealed class ProcessNodeRejoin(PostgresBinaries binaries, RunDirectory runDirectory, ILogger log)
+{
+    public async Task RejoinAsync(PostgresNodeResource node, PostgresNodeResource primary, CancellationToken cancellationToken)
+    {
+        var replicaSet = node.Parent;
+        var standbySignal = Path.Combine(node.DataDirectory, "standby.signal");
+        // pg_rewind finishes crash recovery in single-user mode first, which refuses to run as a standby.
+        File.Delete(standbySignal);
+
+        var superuserPassword = await replicaSet.SuperuserPassword.GetValueAsync(cancellationToken) ?? "";
+        var rewound = await RunAsync(binaries.Rewind,
+            ["--target-pgdata", node.DataDirectory,
+             "--source-server", $"host=127.0.0.1 port={primary.Endpoint.TargetPort} user={PostgresReplicaSetResource.SuperuserName} dbname=postgres",
+             "--progress"],
+            superuserPassword, cancellationToken);
+
+        if (rewound)
+        {
+            await WriteRecoverySettingsAsync(node, primary, cancellationToken);
+            log.LogInformation("{Node} was rewound to {Primary}'s history", node.Name, primary.Name);
+            return;
+        }
+
+        log.LogWarning("pg_rewind could not rewind {Node}; taking a fresh base backup from {Primary}", node.Name, primary.Name);
+        Directory.Delete(node.DataDirectory, recursive: true);
+        var replicationPassword = await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken) ?? "";
+        var copied = await RunAsync(binaries.BaseBackup,
+            ["--host", "127.0.0.1", "--port", $"{primary.Endpoint.TargetPort}",
+             "--username", PostgresReplicaSetResource.ReplicationUserName, "--no-password",
+             "--pgdata", node.DataDirectory, "--write-recovery-conf", "--wal-method", "stream",
+             "--slot", node.SlotName, "--checkpoint", "fast"],
+            replicationPassword, cancellationToken);
+        if (!copied)
+        {
+            throw new InvalidOperationException($"Neither pg_rewind nor pg_basebackup could rejoin {node.Name}; see its log.");
+        }
+    }
+
+    /// <summary>standby.signal, and primary_conninfo/primary_slot_name pointing at the new primary.</summary>
+    private async Task WriteRecoverySettingsAsync(PostgresNodeResource node, PostgresNodeResource primary, CancellationToken cancellationToken)
+    {
+        // pg_rewind copied the source's postgresql.auto.conf, whose recovery settings describe the source, not this node.
+        var autoConf = Path.Combine(node.DataDirectory, "postgresql.auto.conf");
+        var kept = File.Exists(autoConf)
+            ? File.ReadAllLines(autoConf).Where(line => !line.StartsWith("primary_conninfo", StringComparison.Ordinal)
+                                                      && !line.StartsWith("primary_slot_name", StringComparison.Ordinal))
+            : [];
+        var conninfo = await ReplicaSetFailover.ConnectionInfoAsync(node, primary, node.Parent, cancellationToken);
+        runDirectory.WritePrivateFile(autoConf, string.Join('\n', [
+            .. kept,
+            $"primary_conninfo = '{conninfo.Replace("'", "''", StringComparison.Ordinal)}'",
+            $"primary_slot_name = '{node.SlotName}'",
+            ""]));
+        runDirectory.WritePrivateFile(Path.Combine(node.DataDirectory, "standby.signal"), "");
+    }
+
+    private async Task<bool> RunAsync(string program, IReadOnlyList<string> arguments, string password, CancellationToken cancellationToken)
+    {
+        var (command, prefix) = runDirectory.ServerUser.Wrap(program);
+        var start = new ProcessStartInfo(command)
+        {
+            WorkingDirectory = runDirectory.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var argument in prefix.Concat(arguments))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["PGPASSWORD"] = password;
+        log.LogInformation("Running {Program}", Path.GetFileName(program));
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {program}.");
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        foreach (var line in (await output + await errors).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            log.LogInformation("{Program}: {Line}", Path.GetFileName(program), line);
+        }
+
+        return process.ExitCode == 0;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// Promotes a replica and rebuilds the set around it: slots on the new primary, the other replicas repointed,
+/// the former primary fenced so it can never come back as a second primary. The supervisor (automatic failover)
+/// and the dashboard's Promote command both run this, so there is one implementation.
+/// </summary>
+internal sealed class ReplicaSetFailover(
+    ResourceNotificationService notifications,
+    ResourceCommandService commands,
+    ResourceLoggerService resourceLoggers) : IDisposable
+{
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+
+    public void Dispose() => oneAtATime.Dispose();
+
+    /// <summary>
+    /// Makes <paramref name="candidate"/> the primary. A primary that is still running is stopped first (a switchover,
+    /// which loses nothing); a dead one is fenced (a failover).
+    /// </summary>
+    public async Task PromoteAsync(PostgresReplicaSetResource replicaSet, PostgresNodeResource candidate, string reason, CancellationToken cancellationToken)
+    {
+        await oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            var log = resourceLoggers.GetLogger(replicaSet);
+            var former = replicaSet.CurrentPrimary;
+            if (former == candidate)
+            {
+                throw new InvalidOperationException($"{candidate.Name} is already the primary.");
+            }
+
+            log.LogWarning("Promoting {Candidate} to primary: {Reason}", candidate.Name, reason);
+            await FenceAsync(replicaSet, former, log, cancellationToken);
+
+            await using (var connection = await PostgresConnections.OpenAdminAsync(candidate, cancellationToken))
+            {
+                if (!await PostgresConnections.QueryScalarAsync<bool>(connection, "SELECT pg_promote(wait => true, wait_seconds => 60)", cancellationToken))
+                {
+                    throw new InvalidOperationException($"{candidate.Name} did not finish promotion within 60 s.");
+                }
+
+                foreach (var follower in replicaSet.Nodes.Where(node => node != candidate))
+                {
+                    await using var slot = new NpgsqlCommand(
+                        "SELECT pg_create_physical_replication_slot(@slot) WHERE NOT EXISTS (SELECT FROM pg_replication_slots WHERE slot_name = @slot)",
+                        connection);
+                    slot.Parameters.AddWithValue("slot", follower.SlotName);
+                    await slot.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+
+            replicaSet.CurrentPrimary = candidate;
+            log.LogWarning("{Candidate} is the primary now", candidate.Name);
+
+            foreach (var follower in replicaSet.Nodes.Where(node => node != candidate && node != former && IsRunning(node)))
+            {
+                await FollowAsync(follower, candidate, replicaSet, cancellationToken);
+                log.LogInformation("{Follower} now follows {Candidate}", follower.Name, candidate.Name);
+            }
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>Points a running replica at <paramref name="primary"/> (primary_conninfo and its slot), without a restart.</summary>
+    public static async Task FollowAsync(PostgresNodeResource follower, PostgresNodeResource primary, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresConnections.OpenAdminAsync(follower, cancellationToken);
+        var conninfo = await ConnectionInfoAsync(follower, primary, replicaSet, cancellationToken);
+        // ALTER SYSTEM takes no parameters and cannot run in a DO block; the values are generated (letters, digits), quoted here.
+        await using var command = new NpgsqlCommand(
+            $"ALTER SYSTEM SET primary_conninfo = {Quote(conninfo)}; ALTER SYSTEM SET primary_slot_name = {Quote(follower.SlotName)}; SELECT pg_reload_conf()",
+            connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The libpq connection string a replica streams with.</summary>
+    public static async Task<string> ConnectionInfoAsync(PostgresNodeResource follower, PostgresNodeResource primary, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
+    {
+        var password = await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"host=127.0.0.1 port={primary.Endpoint.TargetPort} user={PostgresReplicaSetResource.ReplicationUserName} password={password} application_name={follower.Name}");
+    }
+
+    private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNodeResource former, ILogger log, CancellationToken cancellationToken)
+    {
+        if (IsRunning(former))
+        {
+            log.LogInformation("Stopping {Former} so it cannot accept writes", former.Name);
+            var stopped = await commands.ExecuteCommandAsync(former.Name, KnownResourceCommands.StopCommand, cancellationToken);
+            if (!stopped.Success && IsRunning(former))
+            {
+                throw new InvalidOperationException($"Could not stop {former.Name}: {stopped.Message}");
+            }
+        }
+
+        // A process the resource no longer tracks (hung, half-dead) must not wake up later as a second primary.
+        if (ProcessIdOf(former) is { } pid)
+        {
+            PostgresProcesses.KillIfPostmaster(pid);
+        }
+
+        await replicaSet.Runtime.FenceAsync(former, cancellationToken);
+        await notifications.PublishUpdateAsync(former, snapshot => snapshot with
+        {
+            Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, "true"),
+        });
+        log.LogWarning("{Former} is fenced: if started, it comes back as a standby; use Rejoin to make it follow the new primary", former.Name);
+    }
+
+    private bool IsRunning(PostgresNodeResource node) =>
+        notifications.TryGetCurrentState(node.Name, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+
+    private int? ProcessIdOf(PostgresNodeResource node) =>
+        notifications.TryGetCurrentState(node.Name, out var state)
+        && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
+            ? Convert.ToInt32(value, CultureInfo.InvariantCulture)
+            : null;
+
+    private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+}

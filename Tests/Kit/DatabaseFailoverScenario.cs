@@ -1,0 +1,52 @@
+using System.Diagnostics;
+
+namespace Replication.Tests.Kit;
+
+/// <summary>What one database failover cost, measured from the client's side and the database's.</summary>
+public sealed record DatabaseFailoverResult(
+    string NewPrimary,
+    TimeSpan TimeToPromotion,
+    TimeSpan? TimeToFirstWrite,
+    int AcknowledgedAfterKill,
+    LoadReport Load,
+    AcknowledgedWritesReport Writes)
+{
+    public override string ToString() =>
+        $"promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
+        $"{(TimeToFirstWrite is { } first ? $"{first.TotalMilliseconds:F0} ms" : "never")} after it; {AcknowledgedAfterKill} writes acknowledged since.\n" +
+        $"{Writes}\n{Load}";
+}
+
+/// <summary>
+/// The Jepsen-style database failover: a stream of idempotent writes through the gateway, the primary's postmaster
+/// SIGKILLed mid-stream, automatic promotion, then every acknowledged write read back.
+/// </summary>
+public static class DatabaseFailoverScenario
+{
+    public static async Task<DatabaseFailoverResult> KillPrimaryUnderWritesAsync(GraphFixture graph, CancellationToken cancellationToken = default)
+    {
+        var formerPrimary = await graph.Database.FindPrimaryAsync(cancellationToken);
+        await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 4, WriteFraction = 1, IdempotentWrites = true });
+        await load.WaitForResponsesAsync(200, cancellationToken);
+
+        load.MarkFault($"SIGKILL {formerPrimary}'s postmaster");
+        var sinceKill = Stopwatch.StartNew();
+        await graph.Database.KillAsync(formerPrimary, cancellationToken);
+        var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, TimeSpan.FromSeconds(60), cancellationToken);
+        var timeToPromotion = sinceKill.Elapsed;
+
+        // Keep writing until writes have clearly resumed through the new primary.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline && load.AcknowledgedWritesSinceFirstFault < 50)
+        {
+            await load.WaitForResponsesAsync(20, cancellationToken);
+        }
+
+        var report = await load.StopAsync();
+        var fault = report.Events[0].At;
+        var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= fault).ToList();
+        var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
+        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
+        return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count, report, writes);
+    }
+}

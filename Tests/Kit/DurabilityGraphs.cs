@@ -1,0 +1,32 @@
+namespace Replication.Tests.Kit;
+
+/// <summary>A graph with synchronous replication (<c>ANY 1</c> standby): an acknowledged write survives a primary crash.</summary>
+public sealed class SyncDurabilityGraph : GraphFixture
+{
+    public const string Name = "Sync durability";
+
+    protected override IEnumerable<string> Arguments => ["--Postgres:Durability=Sync"];
+}
+
+/// <summary>A graph with the default asynchronous replication.</summary>
+public sealed class AsyncDurabilityGraph : GraphFixture
+{
+    public const string Name = "Async durability";
+}
+
+/// <summary>Replicas that apply WAL 300 ms late, so a read that ignores its consistency token would be stale.</summary>
+public sealed class DelayedReplicasGraph : GraphFixture
+{
+    public const string Name = "Delayed replicas";
+
+    protected override IEnumerable<string> Arguments => ["--Postgres:ReplicaApplyDelay=00:00:00.300"];
+}
+
+[CollectionDefinition(SyncDurabilityGraph.Name)]
+public sealed class SyncDurabilityGraphs : ICollectionFixture<SyncDurabilityGraph>;
+
+[CollectionDefinition(AsyncDurabilityGraph.Name)]
+public sealed class AsyncDurabilityGraphs : ICollectionFixture<AsyncDurabilityGraph>;
+
+[CollectionDefinition(DelayedReplicasGraph.Name)]
+public sealed class DelayedReplicasGraphs : ICollectionFixture<DelayedReplicasGraph>;

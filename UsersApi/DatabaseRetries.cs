@@ -1,0 +1,55 @@
+using Npgsql;
+using Polly;
+using Polly.Retry;
+
+namespace Replication.UsersApi;
+
+/// <summary>
+/// Retries around database work while a node dies or a replica is promoted. Reads are always safe to retry; a write
+/// only when it carries an idempotency key, because a commit whose acknowledgement was lost would otherwise be
+/// applied twice. Each retry drops the pooled connections, so no request fails twice on the dead node's sockets.
+/// </summary>
+public sealed class DatabaseRetries
+{
+    private const string ReadOnlyTransaction = "25006";
+
+    public DatabaseRetries(UsersDatabase database)
+    {
+        Reads = Build(database, attempts: 3, delay: TimeSpan.FromMilliseconds(50));
+        // About two seconds: inside the gateway's attempt timeout, and long enough for a replica to be promoted
+        // when the failover is already under way.
+        IdempotentWrites = Build(database, attempts: 8, delay: TimeSpan.FromMilliseconds(250));
+    }
+
+    public ResiliencePipeline Reads { get; }
+
+    public ResiliencePipeline IdempotentWrites { get; }
+
+    public ResiliencePipeline ForWrite(bool hasIdempotencyKey) => hasIdempotencyKey ? IdempotentWrites : ResiliencePipeline.Empty;
+
+    /// <summary>The database could not be reached, or not the right node: worth a retry, and a 503 if it persists.</summary>
+    public static bool IsRetryable(Exception exception) => exception switch
+    {
+        PostgresException { SqlState: ReadOnlyTransaction } => true, // reached a node that is a standby now
+        PostgresException postgres => postgres.IsTransient,
+        NpgsqlException => true, // no connection, or no node in the wanted role (e.g. during a promotion)
+        TimeoutException => true,
+        _ => false,
+    };
+
+    private static ResiliencePipeline Build(UsersDatabase database, int attempts, TimeSpan delay) =>
+        new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                MaxRetryAttempts = attempts,
+                Delay = delay,
+                BackoffType = DelayBackoffType.Constant,
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRetryable),
+                OnRetry = _ =>
+                {
+                    database.ClearPools();
+                    return default;
+                },
+            })
+            .Build();
+}
