@@ -41,7 +41,7 @@ public static class PostgresNodeCommands
             var services = context.Services;
             var commands = services.GetRequiredService<ResourceCommandService>();
             var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node);
-            if (IsRunning(services, node))
+            if (services.GetRequiredService<ResourceNotificationService>().IsRunning(node))
             {
                 await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StopCommand, context.CancellationToken);
             }
@@ -96,7 +96,7 @@ public static class PostgresNodeCommands
 
         builder.WithCommand(KillPostmaster, "Kill postmaster", context =>
         {
-            if (!TryGetProcessId(context.Services, node, out var pid))
+            if (context.Services.GetRequiredService<ResourceNotificationService>().ProcessIdOf(node) is not { } pid)
             {
                 return Task.FromResult(CommandResults.Failure($"{node.Name} has no running process."));
             }
@@ -117,15 +117,4 @@ public static class PostgresNodeCommands
     private static bool IsRunning(UpdateCommandStateContext context) =>
         context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
 
-    private static bool IsRunning(IServiceProvider services, PostgresNodeResource node) =>
-        services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(node.Name, out var state)
-        && state.Snapshot.State?.Text == KnownResourceStates.Running;
-
-    private static bool TryGetProcessId(IServiceProvider services, PostgresNodeResource node, out int pid)
-    {
-        pid = 0;
-        return services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(node.Name, out var state)
-            && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
-            && int.TryParse(Convert.ToString(value, CultureInfo.InvariantCulture), NumberStyles.None, CultureInfo.InvariantCulture, out pid);
-    }
 }

@@ -57,7 +57,7 @@ internal sealed class ReplicaSetFailover(
             replicaSet.CurrentPrimary = candidate;
             log.LogWarning("{Candidate} is the primary now", candidate.Name);
 
-            foreach (var follower in replicaSet.Nodes.Where(node => node != candidate && node != former && IsRunning(node)))
+            foreach (var follower in replicaSet.Nodes.Where(node => node != candidate && node != former && notifications.IsRunning(node)))
             {
                 await FollowAsync(follower, candidate, replicaSet, cancellationToken);
                 log.LogInformation("{Follower} now follows {Candidate}", follower.Name, candidate.Name);
@@ -91,18 +91,18 @@ internal sealed class ReplicaSetFailover(
 
     private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNodeResource former, ILogger log, CancellationToken cancellationToken)
     {
-        if (IsRunning(former))
+        if (notifications.IsRunning(former))
         {
             log.LogInformation("Stopping {Former} so it cannot accept writes", former.Name);
             var stopped = await commands.ExecuteCommandAsync(former.Name, KnownResourceCommands.StopCommand, cancellationToken);
-            if (!stopped.Success && IsRunning(former))
+            if (!stopped.Success && notifications.IsRunning(former))
             {
                 throw new InvalidOperationException($"Could not stop {former.Name}: {stopped.Message}");
             }
         }
 
         // A process the resource no longer tracks (hung, half-dead) must not wake up later as a second primary.
-        if (ProcessIdOf(former) is { } pid)
+        if (notifications.ProcessIdOf(former) is { } pid)
         {
             PostgresProcesses.KillIfPostmaster(pid);
         }
@@ -114,15 +114,6 @@ internal sealed class ReplicaSetFailover(
         });
         log.LogWarning("{Former} is fenced: if started, it comes back as a standby; use Rejoin to make it follow the new primary", former.Name);
     }
-
-    private bool IsRunning(PostgresNodeResource node) =>
-        notifications.TryGetCurrentState(node.Name, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
-
-    private int? ProcessIdOf(PostgresNodeResource node) =>
-        notifications.TryGetCurrentState(node.Name, out var state)
-        && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } value
-            ? Convert.ToInt32(value, CultureInfo.InvariantCulture)
-            : null;
 
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
 }

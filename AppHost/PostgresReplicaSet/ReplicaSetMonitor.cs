@@ -33,7 +33,7 @@ internal sealed class ReplicaSetMonitor(
         var observations = new Dictionary<PostgresNodeResource, NodeObservation>();
         foreach (var node in replicaSet.Nodes)
         {
-            if (notifications.TryGetCurrentState(node.Name, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running)
+            if (notifications.IsRunning(node))
             {
                 observations[node] = await ObserveAsync(node, cancellationToken);
             }

@@ -24,7 +24,7 @@ internal sealed class ReplicaSetSupervisor(
         {
             foreach (var replicaSet in model.Resources.OfType<PostgresReplicaSetResource>())
             {
-                if (replicaSet.Options.FailoverAfter > TimeSpan.Zero && IsBootstrapped(replicaSet))
+                if (replicaSet.Options.FailoverAfter > TimeSpan.Zero && notifications.IsRunning(replicaSet))
                 {
                     await SuperviseAsync(replicaSet, stoppingToken);
                 }
@@ -87,7 +87,7 @@ internal sealed class ReplicaSetSupervisor(
         PostgresReplicaSetResource replicaSet, PostgresNodeResource primary, CancellationToken cancellationToken)
     {
         (PostgresNodeResource Node, NpgsqlTypes.NpgsqlLogSequenceNumber Lsn)? best = null;
-        foreach (var node in replicaSet.Nodes.Where(node => node != primary && IsRunning(node)))
+        foreach (var node in replicaSet.Nodes.Where(node => node != primary && notifications.IsRunning(node)))
         {
             try
             {
@@ -114,9 +114,4 @@ internal sealed class ReplicaSetSupervisor(
         return best;
     }
 
-    private bool IsBootstrapped(PostgresReplicaSetResource replicaSet) =>
-        notifications.TryGetCurrentState(replicaSet.Name, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
-
-    private bool IsRunning(PostgresNodeResource node) =>
-        notifications.TryGetCurrentState(node.Name, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
 }

@@ -118,20 +118,11 @@ internal sealed class RunDirectory
             return;
         }
 
-        if (!int.TryParse(firstLine, CultureInfo.InvariantCulture, out var pid) || !IsAlive(pid))
+        if (int.TryParse(firstLine, CultureInfo.InvariantCulture, out var pid))
         {
-            return;
+            // SIGKILL: the data is about to be deleted, so a clean shutdown buys nothing. Its children exit with it.
+            PostgresProcesses.KillIfPostmaster(pid);
         }
-
-        using var server = Process.GetProcessById(pid);
-        if (server.ProcessName != "postgres")
-        {
-            return;
-        }
-
-        // SIGKILL: the data is about to be deleted, so a clean shutdown buys nothing. Its children exit with it.
-        server.Kill(entireProcessTree: true);
-        server.WaitForExit(TimeSpan.FromSeconds(5));
     }
 
     private static bool IsAlive(int pid)
