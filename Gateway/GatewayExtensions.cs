@@ -10,6 +10,7 @@ public static class GatewayExtensions
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
         builder.Services.AddSingleton<GatewayTelemetry>();
         builder.Services.AddSingleton<ServiceForwarder>();
+        builder.Services.AddLoadShedding();
 
         builder.Services.AddHttpClient(ServiceForwarder.ClientName, (services, client) =>
             {
@@ -33,9 +34,10 @@ public static class GatewayExtensions
     /// <summary>Forwards the public API (<c>/users</c>). Service-internal routes, such as fault hooks, stay internal.</summary>
     public static WebApplication MapForwardedApi(this WebApplication app)
     {
+        app.UseRateLimiter();
         var forward = (HttpContext context, ServiceForwarder forwarder) => forwarder.ForwardAsync(context);
-        app.Map("/users", forward);
-        app.Map("/users/{**rest}", forward);
+        app.Map("/users", forward).RequireRateLimiting(LoadShedding.PolicyName);
+        app.Map("/users/{**rest}", forward).RequireRateLimiting(LoadShedding.PolicyName);
         return app;
     }
 }

@@ -23,6 +23,12 @@ public sealed class GatewayOptions
     /// <summary>How long a service's circuit stays open before one probe request may try it again (failback).</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>Requests forwarded at once; more wait in a queue of <see cref="QueuedRequests"/>, and beyond that get 429.</summary>
+    public int MaxConcurrentRequests { get; set; } = 128;
+
+    /// <summary>Requests that may wait for a forwarding slot before the gateway sheds load with 429.</summary>
+    public int QueuedRequests { get; set; } = 128;
+
     /// <summary>Request bodies are buffered up to this size (so they can be re-sent); larger ones get 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
 }

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.Hardening;
+
+/// <summary>The fault-injection hook must not exist in Production, whatever the configuration says.</summary>
+[Collection(SharedGraph.Name)]
+public sealed class ProductionConfigurationTests(GraphFixture graph)
+{
+    [Theory]
+    [InlineData("false")]
+    [InlineData("true")] // asking for the hook does not bring it back in Production
+    public async Task InProductionTheFaultHookAnswers404(string faultInjectionEnabled)
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var port = FreePort();
+        var project = graph.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ProjectResource>().Single(resource => resource.Name == "primaryservice");
+        var projectDirectory = Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath)!;
+        var assembly = Directory.GetFiles(Path.Combine(projectDirectory, "bin"), "Replication.PrimaryService.dll", SearchOption.AllDirectories).First();
+
+        var start = new ProcessStartInfo("dotnet", [assembly])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["ConnectionStrings__usersdb"] = await graph.App.GetConnectionStringAsync("usersdb", cancellationToken),
+                ["FaultInjection__Enabled"] = faultInjectionEnabled,
+            },
+        };
+        using var service = Process.Start(start)!;
+        service.OutputDataReceived += (_, _) => { };
+        service.ErrorDataReceived += (_, _) => { };
+        service.BeginOutputReadLine();
+        service.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await WaitUntilAliveAsync(client, service, cancellationToken);
+
+            using var get = await client.GetAsync("/_faults", cancellationToken);
+            using var put = await client.PutAsync("/_faults", new StringContent("""{"errorRate":1}""", System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+            using var users = await client.GetAsync("/users?limit=1", cancellationToken);
+
+            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, put.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, users.StatusCode); // the service itself works in Production
+        }
+        finally
+        {
+            service.Kill(entireProcessTree: true);
+            await service.WaitForExitAsync(cancellationToken);
+        }
+    }
+
+    private static async Task WaitUntilAliveAsync(HttpClient client, Process service, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(service.HasExited, $"The service exited with code {(service.HasExited ? service.ExitCode : 0)}.");
+            try
+            {
+                using var alive = await client.GetAsync("/alive", cancellationToken);
+                if (alive.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        Assert.Fail("The Production service did not start within 60 s.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
