@@ -9,7 +9,7 @@ namespace Replication.Gateway;
 /// whose handler pipeline decides which service answers. The body is buffered first,
 /// because the pipeline may send the same request more than once.
 /// </summary>
-internal sealed class ServiceForwarder(
+public sealed class ServiceForwarder(
     IHttpClientFactory clientFactory, IOptions<GatewayOptions> options, GatewayTelemetry telemetry, ILogger<ServiceForwarder> logger)
 {
     public const string ClientName = "services";

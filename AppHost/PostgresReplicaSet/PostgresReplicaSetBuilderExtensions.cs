@@ -34,7 +34,7 @@ public static class PostgresReplicaSetBuilderExtensions
             CreatePassword(builder, $"{name}-app-password"),
             options);
 
-        var runtime = PostgresRuntimeSelector.Resolve(builder, options.Runtime);
+        var runtime = PostgresRuntimeSelector.Resolve(builder, options);
         replicaSet.Runtime = runtime;
         var replicaSetBuilder = builder.AddResource(replicaSet)
             .WithInitialState(new CustomResourceSnapshot

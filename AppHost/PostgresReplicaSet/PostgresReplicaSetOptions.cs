@@ -33,6 +33,9 @@ public sealed class PostgresReplicaSetOptions
 
     public PostgresRuntime Runtime { get; set; } = PostgresRuntime.Auto;
 
+    /// <summary>Where the PostgreSQL server binaries are (process runtime); found through pg_config when empty.</summary>
+    public string? BinDirectory { get; set; }
+
     public int Replicas { get; set; } = 2;
 
     public PostgresDurability Durability { get; set; } = PostgresDurability.Async;

@@ -23,23 +23,21 @@ internal interface IPostgresReplicaSetRuntime
 
 internal static class PostgresRuntimeSelector
 {
-    public static IPostgresReplicaSetRuntime Resolve(IDistributedApplicationBuilder builder, PostgresRuntime requested)
+    public static IPostgresReplicaSetRuntime Resolve(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
     {
-        switch (requested)
+        if (options.Runtime == PostgresRuntime.Container && builder.ExecutionContext.IsRunMode)
         {
-            case PostgresRuntime.Container:
-                throw new NotSupportedException(
-                    "Postgres:Runtime=Container is not available yet in this version of the template; use Process or Auto.");
-            default:
-                // Auto: the container runtime is not wired yet, so Auto means Process.
-                var binaries = PostgresBinaries.Locate();
-                if (binaries is null && builder.ExecutionContext.IsRunMode)
-                {
-                    FailAtStart(builder, PostgresBinaries.InstallHint);
-                }
-
-                return new PostgresProcessRuntime(binaries ?? new PostgresBinaries("/usr/bin"));
+            FailAtStart(builder, "Postgres:Runtime=Container is not available yet in this version of the template; use Process (or Auto).");
         }
+
+        // Auto: the container runtime is not wired yet, so Auto means Process.
+        var binaries = PostgresBinaries.Locate(options.BinDirectory);
+        if (binaries is null && builder.ExecutionContext.IsRunMode)
+        {
+            FailAtStart(builder, PostgresBinaries.InstallHint);
+        }
+
+        return new PostgresProcessRuntime(binaries ?? new PostgresBinaries("/usr/bin"));
     }
 
     public static string Describe(this IPostgresReplicaSetRuntime runtime, PostgresRuntime requested) =>

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net.Sockets;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.Hardening;
@@ -14,11 +13,10 @@ public sealed class ProductionConfigurationTests(GraphFixture graph)
     public async Task InProductionTheFaultHookAnswers404(string faultInjectionEnabled)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var port = FreePort();
+        var port = BuiltProjects.FreePort();
         var project = graph.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
             .OfType<ProjectResource>().Single(resource => resource.Name == "primaryservice");
-        var projectDirectory = Path.GetDirectoryName(project.GetProjectMetadata().ProjectPath)!;
-        var assembly = Directory.GetFiles(Path.Combine(projectDirectory, "bin"), "Replication.PrimaryService.dll", SearchOption.AllDirectories).First();
+        var assembly = BuiltProjects.AssemblyOf(project.GetProjectMetadata().ProjectPath);
 
         var start = new ProcessStartInfo("dotnet", [assembly])
         {
@@ -79,12 +77,5 @@ public sealed class ProductionConfigurationTests(GraphFixture graph)
         }
 
         Assert.Fail("The Production service did not start within 60 s.");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -8,12 +8,15 @@ public sealed record DatabaseFailoverResult(
     TimeSpan TimeToPromotion,
     TimeSpan? TimeToFirstWrite,
     int AcknowledgedAfterKill,
+    TimeSpan WriteP50BeforeKill,
+    TimeSpan WriteP99BeforeKill,
     LoadReport Load,
     AcknowledgedWritesReport Writes)
 {
     public override string ToString() =>
         $"promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
-        $"{(TimeToFirstWrite is { } first ? $"{first.TotalMilliseconds:F0} ms" : "never")} after it; {AcknowledgedAfterKill} writes acknowledged since.\n" +
+        $"{(TimeToFirstWrite is { } first ? $"{first.TotalMilliseconds:F0} ms" : "never")} after it; {AcknowledgedAfterKill} writes acknowledged since; " +
+        $"write latency before the kill p50 {WriteP50BeforeKill.TotalMilliseconds:F1} ms, p99 {WriteP99BeforeKill.TotalMilliseconds:F1} ms.\n" +
         $"{Writes}\n{Load}";
 }
 
@@ -47,6 +50,8 @@ public static class DatabaseFailoverScenario
         var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= fault).ToList();
         var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
-        return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count, report, writes);
+        var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();
+        return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count,
+            Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99), report, writes);
     }
 }

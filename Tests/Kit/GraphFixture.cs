@@ -42,10 +42,11 @@ public class GraphFixture : IAsyncLifetime
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
         App = await builder.BuildAsync(timeout.Token);
-        logs = ResourceLogCollector.Start(App);
         try
         {
             await App.StartAsync(timeout.Token);
+            // After the start, when Aspire has named each resource's instances; earlier lines come from the backlog.
+            logs = ResourceLogCollector.Start(App);
             await WaitUntilEveryResourceIsHealthyAsync(timeout.Token);
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)

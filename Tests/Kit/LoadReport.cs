@@ -42,16 +42,7 @@ public sealed class LoadReport(IReadOnlyList<LoadSample> samples, IReadOnlyList<
 
     public IEnumerable<LoadSample> ServedAfter(TimeSpan moment) => Samples.Where(sample => sample.Start >= moment);
 
-    public TimeSpan Percentile(double quantile)
-    {
-        if (Samples.Count == 0)
-        {
-            return TimeSpan.Zero;
-        }
-
-        var sorted = Samples.Select(sample => sample.Latency).Order().ToList();
-        return sorted[Math.Clamp((int)Math.Ceiling(quantile * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
+    public TimeSpan Percentile(double quantile) => Percentiles.Of(Samples.Select(sample => sample.Latency), quantile);
 
     public override string ToString()
     {

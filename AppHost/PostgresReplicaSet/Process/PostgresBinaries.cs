@@ -6,9 +6,9 @@ namespace Aspire.Hosting.ApplicationModel;
 internal sealed record PostgresBinaries(string BinDirectory)
 {
     public const string InstallHint =
-        "PostgreSQL server binaries were not found (looked for pg_config on PATH and in /usr/lib/postgresql/*/bin). " +
-        "Install them (Debian/Ubuntu: 'sudo apt-get install -y postgresql'; macOS: 'brew install postgresql@16') " +
-        "or run the graph in containers with '--Postgres:Runtime=Container'.";
+        "PostgreSQL server binaries were not found (looked in Postgres:BinDirectory, or for pg_config on PATH and in /usr/lib/postgresql/*/bin). " +
+        "Install them (Debian/Ubuntu: 'sudo apt-get install -y postgresql'; macOS: 'brew install postgresql@16'), " +
+        "or point Postgres:BinDirectory at them.";
 
     public string InitDb => Path.Combine(BinDirectory, "initdb");
 
@@ -18,8 +18,16 @@ internal sealed record PostgresBinaries(string BinDirectory)
 
     public string Rewind => Path.Combine(BinDirectory, "pg_rewind");
 
-    public static PostgresBinaries? Locate()
+    private bool IsComplete => File.Exists(Postgres) && File.Exists(InitDb) && File.Exists(BaseBackup) && File.Exists(Rewind);
+
+    public static PostgresBinaries? Locate(string? configuredDirectory)
     {
+        if (!string.IsNullOrWhiteSpace(configuredDirectory))
+        {
+            var configured = new PostgresBinaries(configuredDirectory);
+            return configured.IsComplete ? configured : null;
+        }
+
         var candidates = new List<string>();
         if (BinDirectoryFromPgConfig() is { } fromPgConfig)
         {
@@ -35,7 +43,7 @@ internal sealed record PostgresBinaries(string BinDirectory)
 
         return candidates
             .Select(directory => new PostgresBinaries(directory))
-            .FirstOrDefault(binaries => File.Exists(binaries.Postgres) && File.Exists(binaries.InitDb) && File.Exists(binaries.BaseBackup));
+            .FirstOrDefault(binaries => binaries.IsComplete);
     }
 
     private static string? BinDirectoryFromPgConfig()
