@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
 using Polly;
 
 namespace Replication.Gateway;
@@ -26,9 +27,12 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> failovers;
     private readonly ILogger<GatewayTelemetry> logger;
 
-    public GatewayTelemetry(IMeterFactory meterFactory, ILogger<GatewayTelemetry> logger)
+    private readonly string primaryService;
+
+    public GatewayTelemetry(IMeterFactory meterFactory, IOptions<GatewayOptions> options, ILogger<GatewayTelemetry> logger)
     {
         this.logger = logger;
+        primaryService = options.Value.PrimaryService.Host;
         var meter = meterFactory.Create(MeterName);
         responses = meter.CreateCounter<long>("gateway.responses", description: "Responses forwarded to clients, by the service that produced them.");
         hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
@@ -44,7 +48,7 @@ public sealed class GatewayTelemetry
     public void RecordResponse(string? servedBy, int statusCode)
     {
         responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", statusCode));
-        if (servedBy is not null && servedBy != ServiceForwarder.PrimaryServiceName)
+        if (servedBy is not null && servedBy != primaryService)
         {
             failovers.Add(1, new KeyValuePair<string, object?>("service", servedBy));
         }

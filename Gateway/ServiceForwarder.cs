@@ -13,7 +13,6 @@ public sealed class ServiceForwarder(
     IHttpClientFactory clientFactory, IOptions<GatewayOptions> options, GatewayTelemetry telemetry, ILogger<ServiceForwarder> logger)
 {
     public const string ClientName = "services";
-    public const string PrimaryServiceName = "primaryservice";
     public const string ServedByHeader = "X-Served-By";
     public const string IdempotencyKeyHeader = "Idempotency-Key";
 

@@ -31,7 +31,7 @@ public static class UsersApiExtensions
         builder.Services.AddSingleton<DatabaseRetries>();
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddHostedService<SchemaMigration>();
-        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        builder.Services.AddExceptionHandler<DatabaseExceptionHandler>();
         return builder;
     }
 

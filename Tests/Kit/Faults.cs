@@ -112,19 +112,8 @@ public sealed class Faults(DistributedApplication app)
         await app.ResourceNotifications.WaitForResourceAsync(resourceName, resourceEvent => predicate(resourceEvent.Snapshot.State?.Text), cancellationToken)
             .WaitAsync(EffectTimeout, cancellationToken);
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken)
-    {
-        var deadline = DateTime.UtcNow + EffectTimeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken) =>
+        Poll.UntilOrThrowAsync(_ => Task.FromResult(condition()), EffectTimeout, TimeSpan.FromMilliseconds(20), what, cancellationToken);
 
     private static async Task ResumeAfterAsync(int pid, TimeSpan duration)
     {

@@ -81,22 +81,12 @@ public class GraphFixture : IAsyncLifetime
     /// Waits until the gateway serves a read from <paramref name="service"/> again, e.g. after a scenario repaired
     /// it and its circuit has to close.
     /// </summary>
-    public async Task WaitUntilServedByAsync(string service, CancellationToken cancellationToken = default)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline)
+    public Task WaitUntilServedByAsync(string service, CancellationToken cancellationToken = default) =>
+        Poll.UntilOrThrowAsync(async token =>
         {
-            using var response = await Gateway.GetAsync("/users?limit=1", cancellationToken);
-            if (response.IsSuccessStatusCode && response.Headers.TryGetValues("X-Served-By", out var servedBy) && servedBy.Contains(service))
-            {
-                return;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        throw new TimeoutException($"The gateway did not serve from {service} within 30 s.");
-    }
+            using var response = await Gateway.GetAsync("/users?limit=1", token);
+            return response.IsSuccessStatusCode && response.Header("X-Served-By") == service;
+        }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), $"the gateway to serve from {service}", cancellationToken);
 
     /// <summary>
     /// Brings the gateway back to a clean state after a scenario: both services healthy and both circuits closed.

@@ -39,9 +39,12 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     }
 
     /// <summary>The node that is primary now (after a failover, not necessarily pg-0).</summary>
-    public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default)
+    public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default) =>
+        await TryFindPrimaryAsync(Nodes, cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
+
+    private async Task<string?> TryFindPrimaryAsync(IEnumerable<PostgresNodeResource> candidates, CancellationToken cancellationToken)
     {
-        foreach (var node in Nodes)
+        foreach (var node in candidates)
         {
             try
             {
@@ -56,7 +59,7 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
             }
         }
 
-        throw new InvalidOperationException("No node is primary.");
+        return null;
     }
 
     /// <summary>How far each replica's replay is behind the primary, in bytes, from pg_stat_replication.</summary>
@@ -101,47 +104,26 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     /// <summary>Polls until a node other than <paramref name="formerPrimary"/> accepts writes; returns its name.</summary>
     public async Task<string> WaitForNewPrimaryAsync(string formerPrimary, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
+        string? primary = null;
+        await Poll.UntilOrThrowAsync(async token =>
         {
-            foreach (var node in Nodes.Where(node => node.Name != formerPrimary))
-            {
-                try
-                {
-                    if (!await IsInRecoveryAsync(node.Name, cancellationToken))
-                    {
-                        return node.Name;
-                    }
-                }
-                catch (NpgsqlException)
-                {
-                }
-            }
-
-            await Task.Delay(50, cancellationToken);
-        }
-
-        throw new TimeoutException($"No node replaced {formerPrimary} as primary within {timeout}.");
+            primary = await TryFindPrimaryAsync(Nodes.Where(node => node.Name != formerPrimary), token);
+            return primary is not null;
+        }, timeout, TimeSpan.FromMilliseconds(50), $"a node to replace {formerPrimary} as primary", cancellationToken);
+        return primary!;
     }
 
     /// <summary>Polls until <paramref name="primary"/> streams to every node in <paramref name="standbys"/>.</summary>
     public async Task WaitForStandbysAsync(string primary, IEnumerable<string> standbys, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var expected = standbys.Order().ToList();
-        var deadline = DateTime.UtcNow + timeout;
         IReadOnlyList<string> streaming = [];
-        while (DateTime.UtcNow < deadline)
+        var allStreaming = await Poll.UntilAsync(async token =>
         {
-            streaming = await StreamingStandbysAsync(primary, cancellationToken);
-            if (expected.All(streaming.Contains))
-            {
-                return;
-            }
-
-            await Task.Delay(100, cancellationToken);
-        }
-
-        Assert.Fail($"{primary} streams to [{string.Join(", ", streaming)}], expected [{string.Join(", ", expected)}].");
+            streaming = await StreamingStandbysAsync(primary, token);
+            return expected.All(streaming.Contains);
+        }, timeout, TimeSpan.FromMilliseconds(100), cancellationToken);
+        Assert.True(allStreaming, $"{primary} streams to [{string.Join(", ", streaming)}], expected [{string.Join(", ", expected)}].");
     }
 
     /// <summary>
@@ -205,20 +187,6 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         await QueryAsync<long>(nodeName, "SELECT count(*) FROM users WHERE id = @id", cancellationToken, ("id", id)) == 1;
 
     /// <summary>Polls a node until the row is there, e.g. until a replica has replayed a write.</summary>
-    public async Task<bool> WaitForUserAsync(
-        string nodeName, long id, TimeSpan timeout, TimeSpan? pollInterval = null, CancellationToken cancellationToken = default)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await UserExistsAsync(nodeName, id, cancellationToken))
-            {
-                return true;
-            }
-
-            await Task.Delay(pollInterval ?? TimeSpan.FromMilliseconds(50), cancellationToken);
-        }
-
-        return false;
-    }
+    public Task<bool> WaitForUserAsync(string nodeName, long id, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Poll.UntilAsync(token => UserExistsAsync(nodeName, id, token), timeout, TimeSpan.FromMilliseconds(50), cancellationToken);
 }

@@ -6,10 +6,11 @@ using Npgsql;
 namespace Replication.UsersApi;
 
 /// <summary>
-/// Turns "the database cannot be reached right now" into 503 + Retry-After instead of a 500,
-/// so clients and the gateway know the request may be retried.
+/// Turns database exceptions into answers: "the database cannot be reached right now" into 503 + Retry-After
+/// (never a 500), so clients and the gateway know the request may be retried; a consistency token that was never
+/// issued into 400.
 /// </summary>
-internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problemDetails, ILogger<DatabaseUnavailableHandler> logger)
+internal sealed class DatabaseExceptionHandler(IProblemDetailsService problemDetails, ILogger<DatabaseExceptionHandler> logger)
     : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
