@@ -13,8 +13,6 @@ public sealed class ServiceForwarder(
     IHttpClientFactory clientFactory, IOptions<GatewayOptions> options, GatewayTelemetry telemetry, ILogger<ServiceForwarder> logger)
 {
     public const string ClientName = "services";
-    public const string ServedByHeader = "X-Served-By";
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     public async Task ForwardAsync(HttpContext context)
     {
@@ -49,7 +47,7 @@ public sealed class ServiceForwarder(
 
         using (response)
         {
-            telemetry.RecordResponse(response.Headers.TryGetValues(ServedByHeader, out var servedBy) ? servedBy.First() : null, (int)response.StatusCode);
+            telemetry.RecordResponse(response.Headers.TryGetValues(ReplicationHeaders.ServedBy, out var servedBy) ? servedBy.First() : null, (int)response.StatusCode);
             await CopyResponseAsync(response, context);
         }
     }
@@ -82,9 +80,9 @@ public sealed class ServiceForwarder(
         }
 
         // A write may reach both services (hedging, failover); the key makes the second one a replay.
-        if (!HttpMethods.IsGet(incoming.Method) && !HttpMethods.IsHead(incoming.Method) && !request.Headers.Contains(IdempotencyKeyHeader))
+        if (!HttpMethods.IsGet(incoming.Method) && !HttpMethods.IsHead(incoming.Method) && !request.Headers.Contains(ReplicationHeaders.IdempotencyKey))
         {
-            request.Headers.TryAddWithoutValidation(IdempotencyKeyHeader, $"gateway-{Guid.NewGuid():N}");
+            request.Headers.TryAddWithoutValidation(ReplicationHeaders.IdempotencyKey, $"gateway-{Guid.NewGuid():N}");
         }
 
         request.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());

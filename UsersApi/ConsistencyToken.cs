@@ -8,7 +8,6 @@ namespace Replication.UsersApi;
 /// </summary>
 public static class ConsistencyToken
 {
-    public const string Header = "X-Consistency-Token";
     public const int MaxLength = 17; // "FFFFFFFF/FFFFFFFF"
 
     public static bool TryParse(string? value, out NpgsqlLogSequenceNumber position)

@@ -11,8 +11,6 @@ namespace Replication.UsersApi;
 /// <summary>The HTTP API from DESIGN.md, identical on primaryservice and backupservice.</summary>
 public static class UserEndpoints
 {
-    public const string IdempotencyKeyHeader = "Idempotency-Key";
-    public const string ReadFromHeader = "X-Read-From";
     public const int MaxIdempotencyKeyLength = 200;
     public const int MaxBodyBytes = 16 * 1024;
     public const int MaxPageSize = 100;
@@ -37,8 +35,8 @@ public static class UserEndpoints
                 "Send the body as application/json.");
         }
 
-        var idempotencyKey = request.Headers[IdempotencyKeyHeader].ToString();
-        if (request.Headers[IdempotencyKeyHeader].Count > 1 || !IsValidIdempotencyKey(idempotencyKey))
+        var idempotencyKey = request.Headers[ReplicationHeaders.IdempotencyKey].ToString();
+        if (request.Headers[ReplicationHeaders.IdempotencyKey].Count > 1 || !IsValidIdempotencyKey(idempotencyKey))
         {
             return Problem(StatusCodes.Status400BadRequest, "Invalid Idempotency-Key",
                 $"The key must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters, sent once.");
@@ -61,10 +59,10 @@ public static class UserEndpoints
         switch (result)
         {
             case CreateResult.Created(var user, var position):
-                request.HttpContext.Response.Headers[ConsistencyToken.Header] = position;
+                request.HttpContext.Response.Headers[ReplicationHeaders.ConsistencyToken] = position;
                 return TypedResults.Created(LocationOf(user), user);
             case CreateResult.Replayed(var user, var position):
-                request.HttpContext.Response.Headers[ConsistencyToken.Header] = position;
+                request.HttpContext.Response.Headers[ReplicationHeaders.ConsistencyToken] = position;
                 request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
                 return TypedResults.Created(LocationOf(user), user);
             case CreateResult.DuplicateEmail:
@@ -89,7 +87,7 @@ public static class UserEndpoints
         }
 
         var (user, node) = await store.FindAsync(userId, seenPosition, cancellationToken);
-        context.Response.Headers[ReadFromHeader] = node;
+        context.Response.Headers[ReplicationHeaders.ReadFrom] = node;
         return user is null
             ? Problem(StatusCodes.Status404NotFound, "User not found", $"No user has id {userId}.")
             : TypedResults.Ok(user);
@@ -112,7 +110,7 @@ public static class UserEndpoints
         }
 
         var (users, node) = await store.ListAsync(after, limit, seenPosition, cancellationToken);
-        context.Response.Headers[ReadFromHeader] = node;
+        context.Response.Headers[ReplicationHeaders.ReadFrom] = node;
         var next = users.Count == limit ? $"/users?after={users[^1].Id}&limit={limit}" : null;
         return TypedResults.Ok(new UserPage(users, next));
     }
@@ -140,7 +138,7 @@ public static class UserEndpoints
     {
         position = null;
         problem = Results.Empty;
-        var values = request.Headers[ConsistencyToken.Header];
+        var values = request.Headers[ReplicationHeaders.ConsistencyToken];
         if (values.Count == 0)
         {
             return true;

@@ -141,7 +141,8 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
             ON CONFLICT (key) DO NOTHING
             """, connection, transaction);
         claim.Parameters.AddWithValue("key", key);
-        claim.Parameters.AddWithValue("hash", request.Fingerprint());
+        var fingerprint = request.Fingerprint();
+        claim.Parameters.AddWithValue("hash", fingerprint);
         if (await claim.ExecuteNonQueryAsync(cancellationToken) == 1)
         {
             return null;
@@ -153,7 +154,7 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
         await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         var storedHash = reader.GetFieldValue<byte[]>(0);
-        if (!storedHash.AsSpan().SequenceEqual(request.Fingerprint()))
+        if (!storedHash.AsSpan().SequenceEqual(fingerprint))
         {
             return new CreateResult.KeyReusedWithDifferentBody();
         }

@@ -3,13 +3,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Replication.ServiceDefaults;
 
 namespace Replication.UsersApi;
 
 public static class UsersApiExtensions
 {
     public const string ConnectionName = "usersdb";
-    public const string ServedByHeader = "X-Served-By";
 
     /// <summary>
     /// Registers the users API: the multi-host <c>usersdb</c> data source, read/write routing,
@@ -44,7 +44,7 @@ public static class UsersApiExtensions
             // OnStarting, so the header survives the exception handler clearing the response for a problem+json.
             context.Response.OnStarting(() =>
             {
-                context.Response.Headers[ServedByHeader] = serviceName;
+                context.Response.Headers[ReplicationHeaders.ServedBy] = serviceName;
                 return Task.CompletedTask;
             });
             return next(context);
