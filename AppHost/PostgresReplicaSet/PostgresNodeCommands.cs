@@ -41,11 +41,7 @@ public static class PostgresNodeCommands
             var services = context.Services;
             var commands = services.GetRequiredService<ResourceCommandService>();
             var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node);
-            if (services.GetRequiredService<ResourceNotificationService>().IsRunning(node))
-            {
-                await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StopCommand, context.CancellationToken);
-            }
-
+            await services.GetRequiredService<ReplicaSetFailover>().StopNodeAsync(node, context.CancellationToken);
             await replicaSet.Runtime.RejoinAsync(node, replicaSet.CurrentPrimary, log, context.CancellationToken);
             var started = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StartCommand, context.CancellationToken);
             if (!started.Success)

@@ -91,28 +91,36 @@ internal sealed class ReplicaSetFailover(
 
     private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNodeResource former, ILogger log, CancellationToken cancellationToken)
     {
-        if (notifications.IsRunning(former))
-        {
-            log.LogInformation("Stopping {Former} so it cannot accept writes", former.Name);
-            var stopped = await commands.ExecuteCommandAsync(former.Name, KnownResourceCommands.StopCommand, cancellationToken);
-            if (!stopped.Success && notifications.IsRunning(former))
-            {
-                throw new InvalidOperationException($"Could not stop {former.Name}: {stopped.Message}");
-            }
-        }
-
-        // A process the resource no longer tracks (hung, half-dead) must not wake up later as a second primary.
-        if (notifications.ProcessIdOf(former) is { } pid)
-        {
-            PostgresProcesses.KillIfPostmaster(pid);
-        }
-
+        log.LogInformation("Stopping {Former} so it cannot accept writes", former.Name);
+        await StopNodeAsync(former, cancellationToken);
         await replicaSet.Runtime.FenceAsync(former, cancellationToken);
         await notifications.PublishUpdateAsync(former, snapshot => snapshot with
         {
             Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, "true"),
         });
         log.LogWarning("{Former} is fenced: if started, it comes back as a standby; use Rejoin to make it follow the new primary", former.Name);
+    }
+
+    /// <summary>
+    /// Stops a node with Aspire's Stop command and makes sure no server process is left on its data: fencing and
+    /// rejoining must never work under a running postmaster.
+    /// </summary>
+    public async Task StopNodeAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    {
+        if (notifications.IsRunning(node))
+        {
+            var stopped = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StopCommand, cancellationToken);
+            if (!stopped.Success && notifications.IsRunning(node))
+            {
+                throw new InvalidOperationException($"Could not stop {node.Name}: {stopped.Message}");
+            }
+        }
+
+        // A process the resource no longer tracks (hung, half-dead) must not wake up later on this data.
+        if (notifications.ProcessIdOf(node) is { } pid)
+        {
+            PostgresProcesses.KillIfPostmaster(pid);
+        }
     }
 
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
