@@ -21,12 +21,3 @@ public sealed class DelayedReplicasGraph : GraphFixture
 
     protected override IEnumerable<string> Arguments => ["--Postgres:ReplicaApplyDelay=00:00:00.300"];
 }
-
-[CollectionDefinition(SyncDurabilityGraph.Name)]
-public sealed class SyncDurabilityGraphs : ICollectionFixture<SyncDurabilityGraph>;
-
-[CollectionDefinition(AsyncDurabilityGraph.Name)]
-public sealed class AsyncDurabilityGraphs : ICollectionFixture<AsyncDurabilityGraph>;
-
-[CollectionDefinition(DelayedReplicasGraph.Name)]
-public sealed class DelayedReplicasGraphs : ICollectionFixture<DelayedReplicasGraph>;
