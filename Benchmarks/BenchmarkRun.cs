@@ -1,0 +1,133 @@
+using Replication.Benchmarks.Baseline;
+using Replication.Benchmarks.Graphs;
+using Replication.Benchmarks.Memory;
+using Replication.Benchmarks.Reporting;
+using Replication.Benchmarks.Sections;
+
+namespace Replication.Benchmarks;
+
+/// <summary>
+/// Boots the graphs one after another and measures each section on them. The default graph (2 replicas, Async) carries
+/// most sections; a Sync graph, graphs with other replica counts and a <c>dotnet run</c> follow. A section that fails
+/// records its error and the run goes on.
+/// </summary>
+public sealed class BenchmarkRun(BenchmarkSettings settings)
+{
+    private const string DefaultReplicas = "--Postgres:Replicas=2";
+
+    private CancellationToken stopping;
+
+    public List<ResultTable> Tables { get; } = [];
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        stopping = cancellationToken;
+        var boot = BootSection.CreateTable();
+        var lag = ReplicationLagSection.CreateTable(settings);
+        var databaseFailover = DatabaseFailoverSection.CreateTable();
+        var byClients = new List<ScalePoint>();
+        var byReplicas = new List<ScalePoint>();
+        DatabaseFailoverResult? asyncFailover = null;
+
+        await using (var graph = await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas))
+        {
+            var gateway = new EntryPoint("our gateway", graph.Gateway);
+            var direct = EntryPoint.For("direct to primaryservice", graph.ServiceAddress("primaryservice"));
+            IReadOnlyList<string> paths = await gateway.SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
+            await using var yarp = await YarpBaseline.StartAsync(graph.ServiceAddress("primaryservice"), graph.ServiceAddress("backupservice"), cancellationToken);
+            var baseline = EntryPoint.For("YARP baseline", yarp.Address);
+            await baseline.WaitUntilServedByAsync(ServiceFaultScenario.Primary, cancellationToken);
+
+            await SectionAsync("gateway-overhead", "Gateway overhead", () => GatewayOverheadSection.RunAsync([direct, gateway, baseline], paths, settings, cancellationToken));
+            await SectionAsync("service-failover", "Service failover under load", () => ServiceFailoverSection.RunAsync(graph, [gateway, baseline], settings, cancellationToken));
+            await SectionAsync("scale-clients", "Scale: concurrent clients", async () =>
+            {
+                foreach (var clients in settings.ClientCounts)
+                {
+                    byClients.Add(await ScaleSection.MeasureAsync(graph, gateway, paths, 2, clients, settings, cancellationToken));
+                }
+
+                return ScaleSection.ByClients(byClients);
+            });
+            await SectionAsync("memory", "Memory", () => MemorySection.IdleAndLoadAsync(graph, settings, cancellationToken));
+            await SectionAsync("soak", "Memory during a soak", () => MemorySection.SoakAsync(graph, settings, cancellationToken));
+            await MeasureAsync(lag, () => ReplicationLagSection.MeasureAsync(lag, graph, "Async", settings, cancellationToken));
+            await MeasureAsync(databaseFailover, async () => asyncFailover = await DatabaseFailoverSection.MeasureAsync(databaseFailover, graph, "Async", cancellationToken));
+        }
+
+        if (settings.MeasureSyncDurability)
+        {
+            await using var sync = await BootAsync(boot, "2 replicas, Sync", DefaultReplicas, "--Postgres:Durability=Sync");
+            await MeasureAsync(lag, () => ReplicationLagSection.MeasureAsync(lag, sync, "Sync", settings, cancellationToken));
+            await MeasureAsync(databaseFailover, () => DatabaseFailoverSection.MeasureAsync(databaseFailover, sync, "Sync", cancellationToken));
+        }
+
+        Tables.Add(lag);
+        Tables.Add(databaseFailover);
+
+        await SectionAsync("scale-replicas", "Scale: replicas", async () =>
+        {
+            if (byClients.FirstOrDefault(point => point.Clients == 8) is { } defaultGraph)
+            {
+                byReplicas.Add(defaultGraph with { DatabaseFailover = asyncFailover });
+            }
+
+            foreach (var replicas in settings.ExtraReplicaCounts)
+            {
+                await using var graph = await BootAsync(boot, $"{replicas} replicas, Async", $"--Postgres:Replicas={replicas}");
+                var gateway = new EntryPoint("our gateway", graph.Gateway);
+                var paths = await gateway.SeedUsersAsync(50, cancellationToken);
+                var point = await ScaleSection.MeasureAsync(graph, gateway, paths, replicas, 8, settings, cancellationToken);
+                byReplicas.Add(replicas == 0 ? point : point with { DatabaseFailover = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(graph, cancellationToken) });
+            }
+
+            return ScaleSection.ByReplicas(byReplicas);
+        });
+
+        IReadOnlyList<MemoryGroup> standalone = [];
+        await MeasureAsync(boot, async () => standalone = await BootSection.MeasureDotnetRunAsync(boot, cancellationToken));
+        if (standalone.Count > 0)
+        {
+            var appHost = standalone.First(group => group.Name == GraphMemory.AppHost);
+            boot.Notes.Add(string.Create(CultureInfo.InvariantCulture,
+                $"The AppHost on its own (dotnet run, idle, dashboard on): {appHost.RssMegabytes:F0} MB RSS, {appHost.PssMegabytes:F0} MB PSS; the whole dotnet-run graph: {standalone.Sum(g => g.PssMegabytes):F0} MB PSS in {standalone.Sum(g => g.Processes)} processes."));
+        }
+
+        Tables.Add(boot);
+    }
+
+    private static async Task<ConfiguredGraph> BootAsync(ResultTable boot, string description, params string[] arguments)
+    {
+        var graph = await ConfiguredGraph.BootAsync(description, arguments);
+        boot.Add($"test fixture (DistributedApplicationTestingBuilder): {description}", ResultTable.Seconds(graph.BootTime));
+        return graph;
+    }
+
+    private async Task SectionAsync(string key, string title, Func<Task<ResultTable>> measure)
+    {
+        try
+        {
+            var table = await measure();
+            Tables.Add(table);
+            Console.Error.WriteLine(table.ToMarkdown());
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            Progress.Log($"Section {title} failed: {exception}");
+            Tables.Add(new ResultTable(key, title, "figure") { Error = exception.Message });
+        }
+    }
+
+    private async Task MeasureAsync(ResultTable table, Func<Task> measure)
+    {
+        try
+        {
+            await measure();
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            Progress.Log($"{table.Title} failed: {exception}");
+            table.Error = exception.Message;
+        }
+    }
+}

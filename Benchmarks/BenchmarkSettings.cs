@@ -1,0 +1,70 @@
+namespace Replication.Benchmarks;
+
+/// <summary>How long and how hard each section measures: the full run, or the smoke run that only proves every section still works.</summary>
+public sealed record BenchmarkSettings
+{
+    public bool Smoke { get; init; }
+
+    public string? OutputPath { get; init; }
+
+    /// <summary>Concurrent clients of the closed-loop load generator in the gateway-overhead section.</summary>
+    public int OverheadClients { get; init; } = 32;
+
+    /// <summary>Interleaved rounds over the three paths; the table shows their medians.</summary>
+    public int OverheadRounds { get; init; } = 3;
+
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan ThroughputDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a fault lasts in the failover scenarios (a killed service stays down, a hang, a burst of 500s).</summary>
+    public TimeSpan FaultDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Responses the load probe must have seen before a fault is injected.</summary>
+    public int ResponsesBeforeFault { get; init; } = 200;
+
+    public int LagWrites { get; init; } = 200;
+
+    public TimeSpan PgbenchDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan SoakDuration { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan SoakFaultInterval { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan SoakSampleInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<int> ClientCounts { get; init; } = [1, 8, 64];
+
+    /// <summary>Replica counts booted as graphs of their own; the default graph (2 replicas) is measured anyway.</summary>
+    public IReadOnlyList<int> ExtraReplicaCounts { get; init; } = [0, 1, 4];
+
+    public bool MeasureSyncDurability { get; init; } = true;
+
+    public static BenchmarkSettings Full { get; } = new();
+
+    /// <summary>Seconds of tiny load per section, so CI can run every section and it cannot rot.</summary>
+    public static BenchmarkSettings SmokeRun { get; } = new()
+    {
+        Smoke = true,
+        OverheadClients = 8,
+        OverheadRounds = 1,
+        Warmup = TimeSpan.FromMilliseconds(300),
+        ThroughputDuration = TimeSpan.FromSeconds(1.5),
+        FaultDuration = TimeSpan.FromSeconds(1.5),
+        ResponsesBeforeFault = 40,
+        LagWrites = 30,
+        PgbenchDuration = TimeSpan.FromSeconds(3),
+        SoakDuration = TimeSpan.FromSeconds(12),
+        SoakFaultInterval = TimeSpan.FromSeconds(5),
+        SoakSampleInterval = TimeSpan.FromSeconds(4),
+        ExtraReplicaCounts = [],
+        MeasureSyncDurability = false,
+    };
+
+    public static BenchmarkSettings Parse(string[] args)
+    {
+        var settings = args.Contains("--smoke") ? SmokeRun : Full;
+        var output = Array.IndexOf(args, "--output");
+        return output >= 0 && output + 1 < args.Length ? settings with { OutputPath = args[output + 1] } : settings;
+    }
+}

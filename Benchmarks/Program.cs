@@ -1,0 +1,31 @@
+using Replication.Benchmarks;
+using Replication.Benchmarks.Reporting;
+
+// dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json]
+// Progress goes to stderr; the tables, ready to paste into the README, to stdout.
+var settings = BenchmarkSettings.Parse(args);
+
+// The in-process AppHost logs its resources to the console; stdout carries only the report.
+var report = Console.Out;
+Console.SetOut(TextWriter.Null);
+
+using var cancellation = new CancellationTokenSource();
+Console.CancelKeyPress += (_, eventArgs) =>
+{
+    eventArgs.Cancel = true;
+    cancellation.Cancel();
+};
+
+var started = DateTimeOffset.UtcNow;
+var run = new BenchmarkRun(settings);
+await run.RunAsync(cancellation.Token);
+var results = new BenchmarkReport(MachineDescription.Current(), settings.Smoke ? "smoke" : "full", started, DateTimeOffset.UtcNow - started, run.Tables);
+
+await report.WriteLineAsync(results.ToMarkdown());
+await report.FlushAsync();
+if (settings.OutputPath is not null)
+{
+    await results.WriteJsonAsync(settings.OutputPath);
+}
+
+return run.Tables.All(table => table.HasFigures) ? 0 : 1;
