@@ -18,6 +18,7 @@ public static class BootSection
     {
         Progress.Log("Boot: dotnet run --project AppHost");
         var projectPath = Projects.Replication_AppHost.ProjectPath;
+        var assemblyName = Path.GetFileNameWithoutExtension(BuiltProjects.AssemblyOf(projectPath));
         var configuration = typeof(BootSection).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var gatewayPort = BuiltProjects.FreePort();
         var start = new ProcessStartInfo("dotnet")
@@ -73,13 +74,13 @@ public static class BootSection
             }
 
             table.Add($"`dotnet run --project AppHost` ({configuration}, already built) to the gateway's first 200", ResultTable.Seconds(clock.Elapsed));
-            appHostPid = AppHostProcess(process.Id, Path.GetFileNameWithoutExtension(projectPath));
+            appHostPid = AppHostProcess(process.Id, assemblyName);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             return GraphMemory.Measure(appHostPid.Value);
         }
         finally
         {
-            await StopAsync(process, appHostPid ?? AppHostProcess(process.Id, Path.GetFileNameWithoutExtension(projectPath)));
+            await StopAsync(process, appHostPid ?? AppHostProcess(process.Id, assemblyName));
         }
     }
 

@@ -18,7 +18,10 @@ public sealed class BenchmarkSmokeTests
     public async Task SmokeRunProducesFiguresInEverySection()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var benchmarks = BuiltProjects.AssemblyOf(Path.Combine(Path.GetDirectoryName(Projects.Replication_AppHost.ProjectPath)!, "..", "Benchmarks"));
+        // ProjectPath is the AppHost's folder or its .csproj; Benchmarks/ is its sibling.
+        var appHost = Projects.Replication_AppHost.ProjectPath;
+        var root = Path.GetDirectoryName(Directory.Exists(appHost) ? Path.TrimEndingDirectorySeparator(appHost) : Path.GetDirectoryName(appHost))!;
+        var benchmarks = BuiltProjects.AssemblyOf(Path.Combine(root, "Benchmarks"));
         var json = Path.Combine(Path.GetTempPath(), $"benchmark-smoke-{Guid.NewGuid():N}.json");
         var start = new ProcessStartInfo("dotnet", [benchmarks, "--smoke", "--output", json])
         {
