@@ -92,7 +92,8 @@ internal sealed class PostgresContainerRuntime(string containerRuntime, bool dat
             .WithParentRelationship(replicaSet)
             .WithBindMount(Path.Combine(ScriptsDirectory(builder), "node-entrypoint.sh"), EntrypointPath, isReadOnly: true)
             .WithEntrypoint("sh")
-            .WithArgs([EntrypointPath, .. PostgresServerSettings.AsArguments(node, set.Options)])
+            // Late: the settings name every other node (synchronous_standby_names), and not all are added yet.
+            .WithArgs(context => context.Args.Append([EntrypointPath, .. PostgresServerSettings.AsArguments(node, set.Options)]))
             .WithEnvironment("NODE_NAME", node.Name)
             .WithEnvironment("INITIAL_PRIMARY", node.Index == 0 ? "true" : "false")
             .WithEnvironment("REPLICATION_USER", PostgresReplicaSetResource.ReplicationUserName)
