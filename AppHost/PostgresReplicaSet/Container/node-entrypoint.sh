@@ -13,7 +13,7 @@ set -eu
 if [ "$(id -u)" = 0 ]; then
     # As the image's entrypoint does: own the data directory, then run as postgres.
     mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
-    exec gosu postgres "$0" "$@"
+    exec gosu postgres sh "$0" "$@"
 fi
 
 current_primary() {
