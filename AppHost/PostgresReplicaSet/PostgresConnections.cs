@@ -5,7 +5,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>Short-lived superuser connections from the AppHost to one node, for checks and commands.</summary>
 internal static class PostgresConnections
 {
-    public static async Task<NpgsqlConnection> OpenAdminAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    public static async Task<NpgsqlConnection> OpenAdminAsync(PostgresNode node, CancellationToken cancellationToken)
     {
         var connectionString = new NpgsqlConnectionStringBuilder(await node.AdminConnectionString.GetValueAsync(cancellationToken))
         {

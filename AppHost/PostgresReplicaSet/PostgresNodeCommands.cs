@@ -16,9 +16,9 @@ public static class PostgresNodeCommands
     public const string ShowLag = "show-lag";
     public const string KillPostmaster = "kill-postmaster";
 
-    internal static IResourceBuilder<PostgresNodeResource> WithReplicationCommands(this IResourceBuilder<PostgresNodeResource> builder)
+    internal static IResourceBuilder<T> WithReplicationCommands<T>(this IResourceBuilder<T> builder, PostgresNode node)
+        where T : IResource
     {
-        var node = builder.Resource;
         var replicaSet = node.Parent;
 
         builder.WithCommand(Promote, "Promote", async context =>
@@ -40,7 +40,7 @@ public static class PostgresNodeCommands
         {
             var services = context.Services;
             var commands = services.GetRequiredService<ResourceCommandService>();
-            var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node);
+            var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node.Resource);
             await services.GetRequiredService<ReplicaSetFailover>().StopNodeAsync(node, context.CancellationToken);
             await replicaSet.Runtime.RejoinAsync(node, replicaSet.CurrentPrimary, log, context.CancellationToken);
             var started = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StartCommand, context.CancellationToken);
@@ -50,7 +50,7 @@ public static class PostgresNodeCommands
             }
 
             var notifications = services.GetRequiredService<ResourceNotificationService>();
-            await notifications.PublishUpdateAsync(node, snapshot => snapshot with
+            await notifications.PublishUpdateAsync(node.Resource, snapshot => snapshot with
             {
                 Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, null),
             });
@@ -90,15 +90,13 @@ public static class PostgresNodeCommands
             UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
-        builder.WithCommand(KillPostmaster, "Kill postmaster", context =>
+        builder.WithCommand(KillPostmaster, "Kill postmaster", async context =>
         {
-            if (context.Services.GetRequiredService<ResourceNotificationService>().ProcessIdOf(node) is not { } pid)
-            {
-                return Task.FromResult(CommandResults.Failure($"{node.Name} has no running process."));
-            }
-
-            PostgresProcesses.KillIfPostmaster(pid);
-            return Task.FromResult(CommandResults.Success($"Sent SIGKILL to {node.Name}'s postmaster ({pid})."));
+            var killed = await replicaSet.Runtime.KillAsync(
+                node, context.Services.GetRequiredService<ResourceNotificationService>(), context.CancellationToken);
+            return killed is null
+                ? CommandResults.Failure($"{node.Name} has no running server.")
+                : CommandResults.Success($"Sent SIGKILL to {node.Name}'s postmaster ({killed}).");
         }, new CommandOptions
         {
             Description = "SIGKILL the server, as a crash would. With automatic failover on, a replica is promoted.",

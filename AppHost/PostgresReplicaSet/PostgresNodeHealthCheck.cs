@@ -7,7 +7,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// A node is healthy when it accepts connections. A node in recovery (a replica) must also be
 /// streaming from a primary; a replica that lost its primary is Unhealthy, with the reason.
 /// </summary>
-internal sealed class PostgresNodeHealthCheck(PostgresNodeResource node) : IHealthCheck
+internal sealed class PostgresNodeHealthCheck(PostgresNode node) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {

@@ -34,7 +34,7 @@ public static class PostgresReplicaSetBuilderExtensions
             CreatePassword(builder, $"{name}-app-password"),
             options);
 
-        var runtime = PostgresRuntimeSelector.Resolve(builder, options);
+        var (runtime, runtimeDescription) = PostgresRuntimeSelector.Resolve(builder, options);
         replicaSet.Runtime = runtime;
         var replicaSetBuilder = builder.AddResource(replicaSet)
             .WithInitialState(new CustomResourceSnapshot
@@ -43,7 +43,7 @@ public static class PostgresReplicaSetBuilderExtensions
                 State = KnownResourceStates.Waiting,
                 Properties =
                 [
-                    new(ReplicaSetProperties.Runtime, runtime.Describe(options.Runtime)),
+                    new(ReplicaSetProperties.Runtime, runtimeDescription),
                     new(ReplicaSetProperties.Durability, options.Durability.ToString()),
                     new(ReplicaSetProperties.Replicas, options.Replicas),
                 ],
@@ -59,12 +59,13 @@ public static class PostgresReplicaSetBuilderExtensions
         }
 
         var nodes = runtime.AddNodes(builder, replicaSetBuilder);
-        foreach (var node in nodes)
+        foreach (var (node, nodeBuilder) in replicaSet.Nodes.Zip(nodes))
         {
-            var healthCheckKey = $"{node.Resource.Name}_check";
+            // Not "{name}_check": AddPostgres registers that one for pg-0 in the container runtime.
+            var healthCheckKey = $"{node.Name}_node_check";
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                healthCheckKey, _ => new PostgresNodeHealthCheck(node.Resource), HealthStatus.Unhealthy, tags: null));
-            node.WithHealthCheck(healthCheckKey).WithReplicationCommands();
+                healthCheckKey, _ => new PostgresNodeHealthCheck(node), HealthStatus.Unhealthy, tags: null));
+            nodeBuilder.WithHealthCheck(healthCheckKey).WithReplicationCommands(node);
         }
 
         nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>

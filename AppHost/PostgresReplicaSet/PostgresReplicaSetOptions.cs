@@ -38,6 +38,9 @@ public sealed class PostgresReplicaSetOptions
 
     public int Replicas { get; set; } = 2;
 
+    /// <summary>Container runtime: keep each node's data in a named volume, so it outlives the AppHost. Off by default.</summary>
+    public bool DataVolumes { get; set; }
+
     public PostgresDurability Durability { get; set; } = PostgresDurability.Async;
 
     /// <summary><c>on</c> or <c>remote_apply</c>; used with <see cref="PostgresDurability.Sync"/>.</summary>

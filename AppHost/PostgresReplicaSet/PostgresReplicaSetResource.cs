@@ -16,7 +16,7 @@ public sealed class PostgresReplicaSetResource(
     public const string ReplicationUserName = "replicator";
     public const string ApplicationUserName = "app";
 
-    private readonly List<PostgresNodeResource> nodes = [];
+    private readonly List<PostgresNode> nodes = [];
     private readonly List<PostgresReplicaSetDatabaseResource> databases = [];
 
     public ParameterResource SuperuserPassword { get; } = superuserPassword;
@@ -29,17 +29,17 @@ public sealed class PostgresReplicaSetResource(
     public PostgresReplicaSetOptions Options { get; } = options;
 
     /// <summary>Every node, <c>pg-0</c> (the initial primary) first.</summary>
-    public IReadOnlyList<PostgresNodeResource> Nodes => nodes;
+    public IReadOnlyList<PostgresNode> Nodes => nodes;
 
     public IReadOnlyList<PostgresReplicaSetDatabaseResource> Databases => databases;
 
-    public PostgresNodeResource InitialPrimary => nodes[0];
+    public PostgresNode InitialPrimary => nodes[0];
 
     /// <summary>The runtime (process or container) the nodes run on.</summary>
     internal IPostgresReplicaSetRuntime Runtime { get; set; } = null!;
 
     /// <summary>The node the AppHost last made primary: pg-0 at first, the promoted replica after a failover.</summary>
-    public PostgresNodeResource CurrentPrimary { get; internal set; } = null!;
+    public PostgresNode CurrentPrimary { get; internal set; } = null!;
 
     /// <summary>
     /// <c>host0:port0,host1:port1,…</c>: every node, so Npgsql's multi-host data source can find the
@@ -64,7 +64,11 @@ public sealed class PostgresReplicaSetResource(
         }
     }
 
-    internal void AddNode(PostgresNodeResource node)
+    /// <summary><c>{set}-{index}</c>: <c>pg-0</c>, <c>pg-1</c>, …</summary>
+    internal static string NodeName(string replicaSetName, int index) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{replicaSetName}-{index}");
+
+    internal void AddNode(PostgresNode node)
     {
         nodes.Add(node);
         CurrentPrimary ??= node;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -5,32 +6,48 @@ using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting;
 
-/// <summary>How one runtime (process or container) adds a replica set's nodes.</summary>
-internal interface IPostgresReplicaSetRuntime
-{
-    PostgresRuntime Kind { get; }
-
-    /// <summary>Adds every node, the initial primary first, with whatever helpers bootstrap them.</summary>
-    IReadOnlyList<IResourceBuilder<PostgresNodeResource>> AddNodes(
-        IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet);
-
-    /// <summary>Marks a stopped former primary's data so that, if it is started, it comes back as a standby.</summary>
-    Task FenceAsync(PostgresNodeResource node, CancellationToken cancellationToken);
-
-    /// <summary>Turns a stopped node into a replica of <paramref name="primary"/>: pg_rewind, or a fresh base backup.</summary>
-    Task RejoinAsync(PostgresNodeResource node, PostgresNodeResource primary, ILogger log, CancellationToken cancellationToken);
-}
+/// <summary>The runtime a replica set runs on, and why, as the dashboard shows it.</summary>
+internal sealed record PostgresRuntimeChoice(IPostgresReplicaSetRuntime Runtime, string Description);
 
 internal static class PostgresRuntimeSelector
 {
-    public static IPostgresReplicaSetRuntime Resolve(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
-    {
-        if (options.Runtime == PostgresRuntime.Container && builder.ExecutionContext.IsRunMode)
-        {
-            FailAtStart(builder, "Postgres:Runtime=Container is not available yet in this version of the template; use Process (or Auto).");
-        }
+    /// <summary>How long <c>Auto</c> waits for the container runtime to answer before it settles for Process.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
-        // Auto: the container runtime is not wired yet, so Auto means Process.
+    private const string LogCategory = "Aspire.Hosting.PostgresReplicaSet";
+
+    public static PostgresRuntimeChoice Resolve(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
+    {
+        var containerRuntime = ContainerRuntimeCli.Configured(builder.Configuration);
+        var (kind, reason) = options.Runtime switch
+        {
+            PostgresRuntime.Process => (PostgresRuntime.Process, "configured"),
+            PostgresRuntime.Container => (PostgresRuntime.Container, "configured"),
+            // A manifest can only describe containers, so publishing needs no probe.
+            _ when builder.ExecutionContext.IsPublishMode => (PostgresRuntime.Container, "auto: publishing"),
+            _ => Probe(containerRuntime),
+        };
+
+        var description = $"{kind} ({reason})";
+        LogAtStart(builder, LogLevel.Information, $"PostgreSQL replica set runtime: {description}");
+        return new PostgresRuntimeChoice(kind == PostgresRuntime.Container
+            ? new PostgresContainerRuntime(containerRuntime, options.DataVolumes)
+            : ProcessRuntime(builder, options), description);
+    }
+
+    /// <summary><c>Auto</c>: containers when the configured container runtime answers <c>info</c> within <see cref="ProbeTimeout"/>.</summary>
+    internal static (PostgresRuntime Kind, string Reason) Probe(string containerRuntime)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var answers = ContainerRuntimeCli.RunAsync(containerRuntime, ["info"], ProbeTimeout, CancellationToken.None).GetAwaiter().GetResult();
+        var elapsed = $"{stopwatch.Elapsed.TotalMilliseconds:F0} ms";
+        return answers
+            ? (PostgresRuntime.Container, $"auto: {containerRuntime} answered in {elapsed}")
+            : (PostgresRuntime.Process, $"auto: {containerRuntime} did not answer, {elapsed}");
+    }
+
+    private static PostgresProcessRuntime ProcessRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
+    {
         var binaries = PostgresBinaries.Locate(options.BinDirectory);
         if (binaries is null && builder.ExecutionContext.IsRunMode)
         {
@@ -40,16 +57,22 @@ internal static class PostgresRuntimeSelector
         return new PostgresProcessRuntime(binaries ?? new PostgresBinaries("/usr/bin"));
     }
 
-    public static string Describe(this IPostgresReplicaSetRuntime runtime, PostgresRuntime requested) =>
-        requested == PostgresRuntime.Auto ? $"{runtime.Kind} (auto)" : runtime.Kind.ToString();
-
-    /// <summary>Stops the AppHost before anything starts, with one readable line instead of a stack trace.</summary>
-    private static void FailAtStart(IDistributedApplicationBuilder builder, string message) =>
+    private static void LogAtStart(IDistributedApplicationBuilder builder, LogLevel level, string message) =>
         builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
         {
-            startEvent.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Replication.Postgres").LogCritical("{Message}", message);
+            startEvent.Services.GetRequiredService<ILoggerFactory>().CreateLogger(LogCategory).Log(level, "{Message}", message);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Stops the AppHost before anything starts, with one readable line instead of a stack trace.</summary>
+    private static void FailAtStart(IDistributedApplicationBuilder builder, string message)
+    {
+        LogAtStart(builder, LogLevel.Critical, message);
+        builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+        {
             Environment.ExitCode = 1;
             startEvent.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
             return Task.CompletedTask;
         });
+    }
 }

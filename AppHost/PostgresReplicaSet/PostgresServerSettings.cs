@@ -3,14 +3,13 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>
 /// The server settings every node runs with, whatever its role or runtime. Every node is configured
 /// alike, so any replica can be promoted; the role comes only from <c>standby.signal</c>.
+/// Where a node listens and which pg_hba it reads are the runtime's business.
 /// </summary>
 internal static class PostgresServerSettings
 {
-    public static IEnumerable<string> For(PostgresNodeResource node, PostgresReplicaSetOptions options)
+    public static IEnumerable<string> For(PostgresNode node, PostgresReplicaSetOptions options)
     {
         yield return $"cluster_name={node.Name}"; // Also the application_name a replica streams under.
-        yield return "listen_addresses=127.0.0.1";
-        yield return "unix_socket_directories=";
         yield return "wal_level=replica";
         yield return "max_wal_senders=16";
         yield return "max_replication_slots=16";
@@ -36,8 +35,12 @@ internal static class PostgresServerSettings
         }
     }
 
-    /// <summary>pg_hba.conf: loopback only, scram-sha-256, and only the replication role may stream.</summary>
-    public static string HostBasedAuthentication => $"""
+    /// <summary>Every setting as <c>-c name=value</c> server arguments.</summary>
+    public static IEnumerable<string> AsArguments(PostgresNode node, PostgresReplicaSetOptions options) =>
+        For(node, options).SelectMany(setting => new[] { "-c", setting });
+
+    /// <summary>pg_hba.conf of the process runtime: loopback only, scram-sha-256, and only the replication role may stream.</summary>
+    public static string LoopbackHostBasedAuthentication => $"""
         # TYPE  DATABASE     USER                                             ADDRESS        METHOD
         host    replication  {PostgresReplicaSetResource.ReplicationUserName,-48} 127.0.0.1/32   scram-sha-256
         host    all          all                                              127.0.0.1/32   scram-sha-256

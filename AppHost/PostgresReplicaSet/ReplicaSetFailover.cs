@@ -22,7 +22,7 @@ internal sealed class ReplicaSetFailover(
     /// Makes <paramref name="candidate"/> the primary. A primary that is still running is stopped first (a switchover,
     /// which loses nothing); a dead one is fenced (a failover).
     /// </summary>
-    public async Task PromoteAsync(PostgresReplicaSetResource replicaSet, PostgresNodeResource candidate, string reason, CancellationToken cancellationToken)
+    public async Task PromoteAsync(PostgresReplicaSetResource replicaSet, PostgresNode candidate, string reason, CancellationToken cancellationToken)
     {
         await oneAtATime.WaitAsync(cancellationToken);
         try
@@ -57,7 +57,7 @@ internal sealed class ReplicaSetFailover(
             replicaSet.CurrentPrimary = candidate;
             log.LogWarning("{Candidate} is the primary now", candidate.Name);
 
-            foreach (var follower in replicaSet.Nodes.Where(node => node != candidate && node != former && notifications.IsRunning(node)))
+            foreach (var follower in replicaSet.Nodes.Where(node => node != candidate && node != former && notifications.IsRunning(node.Resource)))
             {
                 await FollowAsync(follower, candidate, replicaSet, cancellationToken);
                 log.LogInformation("{Follower} now follows {Candidate}", follower.Name, candidate.Name);
@@ -70,7 +70,7 @@ internal sealed class ReplicaSetFailover(
     }
 
     /// <summary>Points a running replica at <paramref name="primary"/> (primary_conninfo and its slot), without a restart.</summary>
-    public static async Task FollowAsync(PostgresNodeResource follower, PostgresNodeResource primary, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
+    public static async Task FollowAsync(PostgresNode follower, PostgresNode primary, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
     {
         await using var connection = await PostgresConnections.OpenAdminAsync(follower, cancellationToken);
         var conninfo = await ConnectionInfoAsync(follower, primary, replicaSet, cancellationToken);
@@ -82,19 +82,20 @@ internal sealed class ReplicaSetFailover(
     }
 
     /// <summary>The libpq connection string a replica streams with.</summary>
-    public static async Task<string> ConnectionInfoAsync(PostgresNodeResource follower, PostgresNodeResource primary, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
+    public static async Task<string> ConnectionInfoAsync(PostgresNode follower, PostgresNode primary, PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
     {
         var password = await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken);
+        var (host, port) = replicaSet.Runtime.StreamingAddressOf(primary);
         return string.Create(CultureInfo.InvariantCulture,
-            $"host=127.0.0.1 port={primary.Endpoint.TargetPort} user={PostgresReplicaSetResource.ReplicationUserName} password={password} application_name={follower.Name}");
+            $"host={host} port={port} user={PostgresReplicaSetResource.ReplicationUserName} password={password} application_name={follower.Name}");
     }
 
-    private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNodeResource former, ILogger log, CancellationToken cancellationToken)
+    private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNode former, ILogger log, CancellationToken cancellationToken)
     {
         log.LogInformation("Stopping {Former} so it cannot accept writes", former.Name);
         await StopNodeAsync(former, cancellationToken);
         await replicaSet.Runtime.FenceAsync(former, cancellationToken);
-        await notifications.PublishUpdateAsync(former, snapshot => snapshot with
+        await notifications.PublishUpdateAsync(former.Resource, snapshot => snapshot with
         {
             Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, "true"),
         });
@@ -105,22 +106,19 @@ internal sealed class ReplicaSetFailover(
     /// Stops a node with Aspire's Stop command and makes sure no server process is left on its data: fencing and
     /// rejoining must never work under a running postmaster.
     /// </summary>
-    public async Task StopNodeAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    public async Task StopNodeAsync(PostgresNode node, CancellationToken cancellationToken)
     {
-        if (notifications.IsRunning(node))
+        if (notifications.IsRunning(node.Resource))
         {
             var stopped = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StopCommand, cancellationToken);
-            if (!stopped.Success && notifications.IsRunning(node))
+            if (!stopped.Success && notifications.IsRunning(node.Resource))
             {
                 throw new InvalidOperationException($"Could not stop {node.Name}: {stopped.Message}");
             }
         }
 
-        // A process the resource no longer tracks (hung, half-dead) must not wake up later on this data.
-        if (notifications.ProcessIdOf(node) is { } pid)
-        {
-            PostgresProcesses.KillIfPostmaster(pid);
-        }
+        // A server the resource no longer tracks (hung, half-dead) must not wake up later on this data.
+        await node.Parent.Runtime.KillAsync(node, notifications, cancellationToken);
     }
 
     private static string Quote(string value) => "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";

@@ -30,10 +30,10 @@ internal sealed class ReplicaSetMonitor(
 
     private async Task PublishAsync(PostgresReplicaSetResource replicaSet, CancellationToken cancellationToken)
     {
-        var observations = new Dictionary<PostgresNodeResource, NodeObservation>();
+        var observations = new Dictionary<PostgresNode, NodeObservation>();
         foreach (var node in replicaSet.Nodes)
         {
-            if (notifications.IsRunning(node))
+            if (notifications.IsRunning(node.Resource))
             {
                 observations[node] = await ObserveAsync(node, cancellationToken);
             }
@@ -43,7 +43,7 @@ internal sealed class ReplicaSetMonitor(
         foreach (var (node, observation) in observations)
         {
             var standby = standbys.FirstOrDefault(s => s.Name == node.Name);
-            await notifications.PublishUpdateAsync(node, snapshot => snapshot with
+            await notifications.PublishUpdateAsync(node.Resource, snapshot => snapshot with
             {
                 Properties = snapshot.Properties
                     .With(ReplicaSetProperties.Role, observation.Role)
@@ -55,7 +55,7 @@ internal sealed class ReplicaSetMonitor(
         }
     }
 
-    private async Task<NodeObservation> ObserveAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    private async Task<NodeObservation> ObserveAsync(PostgresNode node, CancellationToken cancellationToken)
     {
         try
         {

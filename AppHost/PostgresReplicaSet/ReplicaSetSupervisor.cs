@@ -70,7 +70,7 @@ internal sealed class ReplicaSetSupervisor(
         }
     }
 
-    private static async Task<bool> AcceptsWritesAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    private static async Task<bool> AcceptsWritesAsync(PostgresNode node, CancellationToken cancellationToken)
     {
         try
         {
@@ -83,11 +83,11 @@ internal sealed class ReplicaSetSupervisor(
         }
     }
 
-    private async Task<(PostgresNodeResource Node, NpgsqlTypes.NpgsqlLogSequenceNumber Lsn)?> MostAdvancedReplicaAsync(
-        PostgresReplicaSetResource replicaSet, PostgresNodeResource primary, CancellationToken cancellationToken)
+    private async Task<(PostgresNode Node, NpgsqlTypes.NpgsqlLogSequenceNumber Lsn)?> MostAdvancedReplicaAsync(
+        PostgresReplicaSetResource replicaSet, PostgresNode primary, CancellationToken cancellationToken)
     {
-        (PostgresNodeResource Node, NpgsqlTypes.NpgsqlLogSequenceNumber Lsn)? best = null;
-        foreach (var node in replicaSet.Nodes.Where(node => node != primary && notifications.IsRunning(node)))
+        (PostgresNode Node, NpgsqlTypes.NpgsqlLogSequenceNumber Lsn)? best = null;
+        foreach (var node in replicaSet.Nodes.Where(node => node != primary && notifications.IsRunning(node.Resource)))
         {
             try
             {

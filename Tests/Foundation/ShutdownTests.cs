@@ -12,7 +12,8 @@ public sealed class ShutdownTests
         var graph = new GraphFixture();
         await graph.InitializeAsync();
         var processes = GraphProcesses.Of(graph.App);
-        var runDirectory = Path.GetDirectoryName(graph.Database.Nodes[0].DataDirectory)!;
+        // The process runtime runs every server from its run directory, which holds the data directories.
+        var runDirectory = ((ExecutableResource)graph.Database.Nodes[0].Resource).WorkingDirectory;
         Assert.Contains(processes, process => process.CommandLine.Contains("postgres", StringComparison.Ordinal));
         Assert.True(Directory.Exists(runDirectory));
 

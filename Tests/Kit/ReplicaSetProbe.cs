@@ -7,10 +7,10 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
 {
     public const string UsersDatabase = "usersdb";
 
-    public IReadOnlyList<PostgresNodeResource> Nodes { get; } =
-        [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresNodeResource>().OrderBy(node => node.Index)];
+    public IReadOnlyList<PostgresNode> Nodes { get; } =
+        [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single().Nodes];
 
-    public PostgresNodeResource Node(string name) => Nodes.Single(node => node.Name == name);
+    public PostgresNode Node(string name) => Nodes.Single(node => node.Name == name);
 
     public async Task<NpgsqlConnection> OpenAsync(string nodeName, string database = UsersDatabase, CancellationToken cancellationToken = default)
     {
@@ -42,7 +42,7 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default) =>
         await TryFindPrimaryAsync(Nodes, cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
 
-    private async Task<string?> TryFindPrimaryAsync(IEnumerable<PostgresNodeResource> candidates, CancellationToken cancellationToken)
+    private async Task<string?> TryFindPrimaryAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken)
     {
         foreach (var node in candidates)
         {

@@ -6,6 +6,7 @@ namespace Replication.Tests.Kit;
 internal static partial class Signals
 {
     public const int Kill = 9;
+    public const int Terminate = 15;
     public const int Stop = 19;
     public const int Continue = 18;
 

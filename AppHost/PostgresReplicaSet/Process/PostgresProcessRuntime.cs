@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -16,7 +15,7 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
 
     public PostgresRuntime Kind => PostgresRuntime.Process;
 
-    public IReadOnlyList<IResourceBuilder<PostgresNodeResource>> AddNodes(
+    public IReadOnlyList<IResourceBuilder<IResourceWithEndpoints>> AddNodes(
         IDistributedApplicationBuilder applicationBuilder, IResourceBuilder<PostgresReplicaSetResource> replicaSet)
     {
         builder = applicationBuilder;
@@ -25,12 +24,12 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
             : RunDirectory.Placeholder;
         if (builder.ExecutionContext.IsRunMode)
         {
-            runDirectory.WritePrivateFile(runDirectory.HbaFile, PostgresServerSettings.HostBasedAuthentication);
+            runDirectory.WritePrivateFile(runDirectory.HbaFile, PostgresServerSettings.LoopbackHostBasedAuthentication);
             builder.Services.AddHostedService(services => new RunDirectoryCleanup(
                 runDirectory, services.GetRequiredService<IHostApplicationLifetime>()));
         }
 
-        List<IResourceBuilder<PostgresNodeResource>> nodes = [AddPrimary(replicaSet)];
+        List<IResourceBuilder<IResourceWithEndpoints>> nodes = [AddPrimary(replicaSet)];
         for (var index = 1; index <= replicaSet.Resource.Options.Replicas; index++)
         {
             nodes.Add(AddReplica(replicaSet, index));
@@ -39,28 +38,43 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
         return nodes;
     }
 
-    public Task FenceAsync(PostgresNodeResource node, CancellationToken cancellationToken)
+    public (string Host, int Port) StreamingAddressOf(PostgresNode node) => ("127.0.0.1", node.Endpoint.TargetPort!.Value);
+
+    public Task FenceAsync(PostgresNode node, CancellationToken cancellationToken)
     {
-        if (Directory.Exists(node.DataDirectory))
+        var dataDirectory = runDirectory.DataDirectoryOf(node.Name);
+        if (Directory.Exists(dataDirectory))
         {
-            runDirectory.WritePrivateFile(Path.Combine(node.DataDirectory, "standby.signal"), "");
+            runDirectory.WritePrivateFile(Path.Combine(dataDirectory, "standby.signal"), "");
         }
 
         return Task.CompletedTask;
     }
 
-    public Task RejoinAsync(PostgresNodeResource node, PostgresNodeResource primary, ILogger log, CancellationToken cancellationToken) =>
+    public Task RejoinAsync(PostgresNode node, PostgresNode primary, ILogger log, CancellationToken cancellationToken) =>
         new ProcessNodeRejoin(binaries, runDirectory, log).RejoinAsync(node, primary, cancellationToken);
 
-    private IResourceBuilder<PostgresNodeResource> AddPrimary(IResourceBuilder<PostgresReplicaSetResource> replicaSet)
+    public Task<string?> KillAsync(PostgresNode node, ResourceNotificationService notifications, CancellationToken cancellationToken)
+    {
+        if (notifications.ProcessIdOf(node.Resource) is not { } pid)
+        {
+            return Task.FromResult<string?>(null);
+        }
+
+        PostgresProcesses.KillIfPostmaster(pid);
+        return Task.FromResult<string?>($"process {pid}");
+    }
+
+    private IResourceBuilder<ExecutableResource> AddPrimary(IResourceBuilder<PostgresReplicaSetResource> replicaSet)
     {
         var node = AddNode(replicaSet, index: 0);
         var nodeName = node.Resource.Name;
+        var dataDirectory = runDirectory.DataDirectoryOf(nodeName);
 
         var (initCommand, initPrefix) = runDirectory.ServerUser.Wrap(binaries.InitDb);
         var init = builder.AddExecutable($"{nodeName}-init", initCommand, runDirectory.Path)
             .WithArgs([.. initPrefix,
-                "--pgdata", node.Resource.DataDirectory,
+                "--pgdata", dataDirectory,
                 "--username", PostgresReplicaSetResource.SuperuserName,
                 "--pwfile", runDirectory.SuperuserPasswordFile,
                 "--auth", "scram-sha-256",
@@ -76,7 +90,7 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
         return node.WaitForCompletion(init);
     }
 
-    private IResourceBuilder<PostgresNodeResource> AddReplica(IResourceBuilder<PostgresReplicaSetResource> replicaSet, int index)
+    private IResourceBuilder<ExecutableResource> AddReplica(IResourceBuilder<PostgresReplicaSetResource> replicaSet, int index)
     {
         var node = AddNode(replicaSet, index);
         var primary = replicaSet.Resource.InitialPrimary;
@@ -93,10 +107,10 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
                 context.Args.Append([
                     "--username", PostgresReplicaSetResource.ReplicationUserName,
                     "--no-password",
-                    "--pgdata", node.Resource.DataDirectory,
+                    "--pgdata", runDirectory.DataDirectoryOf(node.Resource.Name),
                     "--write-recovery-conf",
                     "--wal-method", "stream",
-                    "--slot", node.Resource.SlotName, // Created, with WAL reserved, when the primary was bootstrapped.
+                    "--slot", replicaSet.Resource.Nodes[index].SlotName, // Created, with WAL reserved, when the primary was bootstrapped.
                     "--checkpoint", "fast",
                     "--verbose"]);
             })
@@ -109,32 +123,28 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
         return node.WaitForCompletion(baseBackup);
     }
 
-    private IResourceBuilder<PostgresNodeResource> AddNode(IResourceBuilder<PostgresReplicaSetResource> replicaSet, int index)
+    private IResourceBuilder<ExecutableResource> AddNode(IResourceBuilder<PostgresReplicaSetResource> replicaSet, int index)
     {
-        var name = $"{replicaSet.Resource.Name}-{index.ToString(CultureInfo.InvariantCulture)}";
+        var name = PostgresReplicaSetResource.NodeName(replicaSet.Resource.Name, index);
         var (command, prefix) = runDirectory.ServerUser.Wrap(binaries.Postgres);
-        var resource = new PostgresNodeResource(name, command, runDirectory.Path, replicaSet.Resource, index)
-        {
-            DataDirectory = runDirectory.DataDirectoryOf(name),
-        };
-        replicaSet.Resource.AddNode(resource);
-
-        return builder.AddResource(resource)
-            .WithEndpoint(name: PostgresNodeResource.EndpointName, scheme: "tcp", isProxied: false)
-            .WithArgs(context =>
-            {
-                context.Args.Append([.. prefix]);
-                context.Args.Append(["-D", resource.DataDirectory]);
-                context.Args.Add("-c");
-                context.Args.Add(ReferenceExpression.Create($"port={resource.Endpoint.Property(EndpointProperty.TargetPort)}"));
-                foreach (var setting in PostgresServerSettings.For(resource, replicaSet.Resource.Options))
-                {
-                    context.Args.Append(["-c", setting]);
-                }
-
-                context.Args.Append(["-c", $"hba_file={runDirectory.HbaFile}"]);
-            })
+        var resource = builder.AddExecutable(name, command, runDirectory.Path)
+            .WithEndpoint(name: PostgresNode.EndpointName, scheme: "tcp", isProxied: false)
             .WithParentRelationship(replicaSet);
+        var node = new PostgresNode(resource.Resource, replicaSet.Resource, index);
+        replicaSet.Resource.AddNode(node);
+
+        return resource.WithArgs(context =>
+        {
+            context.Args.Append([.. prefix]);
+            context.Args.Append(["-D", runDirectory.DataDirectoryOf(name)]);
+            context.Args.Add("-c");
+            context.Args.Add(ReferenceExpression.Create($"port={node.Endpoint.Property(EndpointProperty.TargetPort)}"));
+            context.Args.Append([
+                .. PostgresServerSettings.AsArguments(node, replicaSet.Resource.Options),
+                "-c", "listen_addresses=127.0.0.1",
+                "-c", "unix_socket_directories=",
+                "-c", $"hba_file={runDirectory.HbaFile}"]);
+        });
     }
 }
 

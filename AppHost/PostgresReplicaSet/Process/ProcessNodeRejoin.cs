@@ -9,16 +9,17 @@ namespace Aspire.Hosting.ApplicationModel;
 /// </summary>
 internal sealed class ProcessNodeRejoin(PostgresBinaries binaries, RunDirectory runDirectory, ILogger log)
 {
-    public async Task RejoinAsync(PostgresNodeResource node, PostgresNodeResource primary, CancellationToken cancellationToken)
+    public async Task RejoinAsync(PostgresNode node, PostgresNode primary, CancellationToken cancellationToken)
     {
         var replicaSet = node.Parent;
-        var standbySignal = Path.Combine(node.DataDirectory, "standby.signal");
+        var dataDirectory = runDirectory.DataDirectoryOf(node.Name);
+        var standbySignal = Path.Combine(dataDirectory, "standby.signal");
         // pg_rewind finishes crash recovery in single-user mode first, which refuses to run as a standby.
         File.Delete(standbySignal);
 
         var superuserPassword = await replicaSet.SuperuserPassword.GetValueAsync(cancellationToken) ?? "";
         var rewound = await RunAsync(binaries.Rewind,
-            ["--target-pgdata", node.DataDirectory,
+            ["--target-pgdata", dataDirectory,
              "--source-server", $"host=127.0.0.1 port={primary.Endpoint.TargetPort} user={PostgresReplicaSetResource.SuperuserName} dbname=postgres",
              "--progress"],
             superuserPassword, cancellationToken);
@@ -31,12 +32,12 @@ internal sealed class ProcessNodeRejoin(PostgresBinaries binaries, RunDirectory 
         }
 
         log.LogWarning("pg_rewind could not rewind {Node}; taking a fresh base backup from {Primary}", node.Name, primary.Name);
-        Directory.Delete(node.DataDirectory, recursive: true);
+        Directory.Delete(dataDirectory, recursive: true);
         var replicationPassword = await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken) ?? "";
         var copied = await RunAsync(binaries.BaseBackup,
             ["--host", "127.0.0.1", "--port", $"{primary.Endpoint.TargetPort}",
              "--username", PostgresReplicaSetResource.ReplicationUserName, "--no-password",
-             "--pgdata", node.DataDirectory, "--write-recovery-conf", "--wal-method", "stream",
+             "--pgdata", dataDirectory, "--write-recovery-conf", "--wal-method", "stream",
              "--slot", node.SlotName, "--checkpoint", "fast"],
             replicationPassword, cancellationToken);
         if (!copied)
@@ -46,10 +47,11 @@ internal sealed class ProcessNodeRejoin(PostgresBinaries binaries, RunDirectory 
     }
 
     /// <summary>standby.signal, and primary_conninfo/primary_slot_name pointing at the new primary.</summary>
-    private async Task WriteRecoverySettingsAsync(PostgresNodeResource node, PostgresNodeResource primary, CancellationToken cancellationToken)
+    private async Task WriteRecoverySettingsAsync(PostgresNode node, PostgresNode primary, CancellationToken cancellationToken)
     {
         // pg_rewind copied the source's postgresql.auto.conf, whose recovery settings describe the source, not this node.
-        var autoConf = Path.Combine(node.DataDirectory, "postgresql.auto.conf");
+        var dataDirectory = runDirectory.DataDirectoryOf(node.Name);
+        var autoConf = Path.Combine(dataDirectory, "postgresql.auto.conf");
         var kept = File.Exists(autoConf)
             ? File.ReadAllLines(autoConf).Where(line => !line.StartsWith("primary_conninfo", StringComparison.Ordinal)
                                                       && !line.StartsWith("primary_slot_name", StringComparison.Ordinal))
@@ -60,7 +62,7 @@ internal sealed class ProcessNodeRejoin(PostgresBinaries binaries, RunDirectory 
             $"primary_conninfo = '{conninfo.Replace("'", "''", StringComparison.Ordinal)}'",
             $"primary_slot_name = '{node.SlotName}'",
             ""]));
-        runDirectory.WritePrivateFile(Path.Combine(node.DataDirectory, "standby.signal"), "");
+        runDirectory.WritePrivateFile(Path.Combine(dataDirectory, "standby.signal"), "");
     }
 
     private async Task<bool> RunAsync(string program, IReadOnlyList<string> arguments, string password, CancellationToken cancellationToken)

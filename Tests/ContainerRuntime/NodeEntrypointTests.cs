@@ -1,0 +1,119 @@
+using Npgsql;
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.ContainerRuntime;
+
+/// <summary>
+/// The container runtime's node entrypoint, run for real against the shared graph's primary (the process runtime's
+/// PostgreSQL): no engine is needed to prove that the script clones a primary and streams from it, and that it
+/// fences data that belonged to a former primary.
+/// </summary>
+[Collection(SharedGraph.Name)]
+public sealed class NodeEntrypointTests(GraphFixture graph)
+{
+    private const string ProbeName = "entrypoint-probe";
+    private const string ProbeSlot = "entrypoint_probe";
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task TheScriptJoinsARunningPrimaryAsAStreamingReplicaAndReclonesAFormerPrimary()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var primary = graph.Database.Node(await graph.Database.FindPrimaryAsync(cancellationToken));
+        var scratch = NodeEntrypointProcess.CreateScratchDirectory();
+        var dataDirectory = Path.Combine(scratch, "data");
+        var port = BuiltProjects.FreePort();
+        var environment = new Dictionary<string, string>
+        {
+            ["NODE_NAME"] = ProbeName,
+            ["INITIAL_PRIMARY"] = "false",
+            ["OTHER_NODES"] = $"127.0.0.1:{primary.Endpoint.Port}",
+            ["REPLICATION_USER"] = PostgresReplicaSetResource.ReplicationUserName,
+            ["REPLICATION_PASSWORD"] = (await primary.Parent.ReplicationPassword.GetValueAsync(cancellationToken))!,
+            ["REPLICATION_SLOT"] = ProbeSlot,
+        };
+        string[] serverArguments = [
+            .. await SharedServerSettingsAsync(),
+            "-c", $"port={port}", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", $"cluster_name={ProbeName}"];
+
+        await graph.Database.QueryAsync<object>(primary.Name,
+            "SELECT pg_create_physical_replication_slot(@slot, true)::text", cancellationToken, ("slot", ProbeSlot));
+        try
+        {
+            using (var first = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments))
+            {
+                await WaitUntilStreamingAsync(primary, first, cancellationToken);
+                Assert.Contains($"{ProbeName}: cloning 127.0.0.1:{primary.Endpoint.Port}", first.Output, StringComparison.Ordinal);
+                Assert.True(await IsInRecoveryAsync(primary, port, cancellationToken), "The clone must run as a hot standby.");
+                await first.StopAsync();
+            }
+
+            // What a fenced former primary's data looks like: a cluster that is not a standby. With another node
+            // primary, the script must not start it (that would be a second primary) but clone the primary afresh.
+            File.Delete(Path.Combine(dataDirectory, "standby.signal"));
+            using var second = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments);
+            await WaitUntilStreamingAsync(primary, second, cancellationToken);
+            Assert.Contains("this data is a former primary's: fenced, cloning afresh", second.Output, StringComparison.Ordinal);
+            Assert.True(await IsInRecoveryAsync(primary, port, cancellationToken), "The fenced node must come back as a standby.");
+            await second.StopAsync();
+        }
+        finally
+        {
+            await DropSlotAsync(primary.Name);
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private async Task WaitUntilStreamingAsync(PostgresNode primary, NodeEntrypointProcess node, CancellationToken cancellationToken)
+    {
+        var streaming = false;
+        await Poll.UntilAsync(async token => node.HasExited || (streaming = await graph.Database.QueryAsync<long>(primary.Name,
+                "SELECT count(*) FROM pg_stat_replication WHERE application_name = @name AND state = 'streaming'", token, ("name", ProbeName)) == 1),
+            JoinTimeout, TimeSpan.FromMilliseconds(250), cancellationToken);
+        Assert.True(streaming, $"{ProbeName} did not stream from {primary.Name} within {JoinTimeout.TotalSeconds} s. Its output:\n{node.Output}");
+    }
+
+    /// <summary>
+    /// The settings every node of the set runs with (a standby refuses lower limits than its primary's), as the graph
+    /// gives them to pg-1, without the ones that say where a node listens and who it is.
+    /// </summary>
+    private async Task<IEnumerable<string>> SharedServerSettingsAsync()
+    {
+        string[] ownSettings = ["port", "cluster_name", "listen_addresses", "unix_socket_directories", "hba_file"];
+        var arguments = await AppModel.ArgumentsOf(graph.Database.Node("pg-1").Resource);
+        return arguments.Zip(arguments.Skip(1))
+            .Where(pair => pair.First == "-c" && !ownSettings.Contains(pair.Second.Split('=')[0]))
+            .SelectMany(pair => new[] { "-c", pair.Second });
+    }
+
+    /// <summary>Asks the probe node itself, as the superuser its clone inherited from the primary.</summary>
+    private static async Task<bool> IsInRecoveryAsync(PostgresNode primary, int port, CancellationToken cancellationToken)
+    {
+        var settings = new NpgsqlConnectionStringBuilder(await primary.AdminConnectionString.GetValueAsync(cancellationToken))
+        {
+            Port = port,
+            Pooling = false,
+        };
+        await using var connection = new NpgsqlConnection(settings.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT pg_is_in_recovery()", connection);
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>The slot frees once the probe's walsender is gone; until then dropping it fails.</summary>
+    private async Task DropSlotAsync(string primary) =>
+        await Poll.UntilOrThrowAsync(async token =>
+            {
+                try
+                {
+                    await graph.Database.QueryAsync<object>(primary,
+                        "SELECT count(pg_drop_replication_slot(slot_name)) FROM pg_replication_slots WHERE slot_name = @slot", token, ("slot", ProbeSlot));
+                    return true;
+                }
+                catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.ObjectInUse)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200), $"slot {ProbeSlot} to be dropped", CancellationToken.None);
+}

@@ -1,0 +1,66 @@
+using System.Diagnostics;
+
+namespace Replication.Tests.ContainerRuntime;
+
+/// <summary>
+/// <c>Postgres:Runtime=Auto</c> asks the configured container runtime (<c>docker info</c>, or the runtime named by
+/// ASPIRE_CONTAINER_RUNTIME) and waits a bounded time for the answer. Stand-in runtimes are tiny shell scripts.
+/// </summary>
+public sealed class RuntimeSelectionTests : IDisposable
+{
+    private readonly string scripts = Directory.CreateTempSubdirectory("fake-container-runtime-").FullName;
+
+    [Fact]
+    public async Task AutoPicksWhatTheMachinesContainerRuntimeAllows()
+    {
+        var engineAnswers = await ContainerEngine.AnswersAsync();
+
+        await using var app = await AppModel.BuildAsync();
+
+        // On this project's machines no engine runs, so this is Process; where docker runs, it is Container.
+        var expected = engineAnswers ? "Container (auto" : "Process (auto";
+        Assert.StartsWith(expected, app.RuntimeProperty, StringComparison.Ordinal);
+        Assert.Equal(engineAnswers, app.Model.Resources.OfType<ContainerResource>().Any(resource => resource.Name == "pg-0"));
+    }
+
+    [Fact]
+    public async Task AutoPicksContainersWhenTheRuntimeAnswers()
+    {
+        var answering = FakeRuntime("answers", "exit 0");
+
+        await using var app = await AppModel.BuildAsync($"--ASPIRE_CONTAINER_RUNTIME={answering}");
+
+        Assert.StartsWith($"Container (auto: {answering} answered in ", app.RuntimeProperty, StringComparison.Ordinal);
+        Assert.IsType<PostgresServerResource>(app.ReplicaSet.Nodes[0].Resource);
+    }
+
+    [Fact]
+    public async Task AutoGivesUpOnAHangingRuntimeAndPicksProcess()
+    {
+        var hanging = FakeRuntime("hangs", "sleep 60");
+        var stopwatch = Stopwatch.StartNew();
+
+        await using var app = await AppModel.BuildAsync($"--ASPIRE_CONTAINER_RUNTIME={hanging}");
+
+        stopwatch.Stop();
+        Assert.StartsWith($"Process (auto: {hanging} did not answer, ", app.RuntimeProperty, StringComparison.Ordinal);
+        Assert.IsType<ExecutableResource>(app.ReplicaSet.Nodes[0].Resource);
+        // The probe's own limit is 3 s; a minute would mean it waited for the runtime.
+        TestContext.Current.TestOutputHelper?.WriteLine($"Model built in {stopwatch.Elapsed.TotalSeconds:F1} s with a runtime that never answers; {app.RuntimeProperty}");
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"Building the model took {stopwatch.Elapsed.TotalSeconds:F1} s.");
+    }
+
+    public void Dispose() => Directory.Delete(scripts, recursive: true);
+
+    private string FakeRuntime(string name, string body)
+    {
+        var path = Path.Combine(scripts, name);
+        File.WriteAllText(path, $"#!/bin/sh\n{body}\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, (UnixFileMode)0b111_101_101);
+        }
+
+        return path;
+    }
+}
