@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Replication.Tests.Kit;
 
@@ -58,35 +57,14 @@ public sealed class ManifestPublishTests : IDisposable
 
     public void Dispose() => Directory.Delete(output, recursive: true);
 
-    /// <summary>Runs the built AppHost as <c>dotnet Replication.AppHost.dll --publisher manifest --output-path …</c>.</summary>
+    /// <summary><c>dotnet Replication.AppHost.dll --publisher manifest --output-path …</c>, as <c>dotnet run</c> would.</summary>
     private static async Task<string> PublishAsync(string manifestPath, IEnumerable<string> arguments)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var appHost = BuiltProjects.AssemblyOf(Projects.Replication_AppHost.ProjectPath);
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", manifestPath, .. arguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(Projects.Replication_AppHost.ProjectPath)!,
-        })!;
-        var log = Task.WhenAll(process.StandardOutput.ReadToEndAsync(cancellationToken), process.StandardError.ReadToEndAsync(cancellationToken));
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        var lines = string.Concat(await log);
-        Assert.True(process.ExitCode == 0, $"Publishing failed ({process.ExitCode}):\n{lines}");
-        Assert.Contains("runtime: Container (auto: publishing)", lines, StringComparison.Ordinal);
+        var (exitCode, output) = await AppHostProcess.RunAsync(
+            ["--publisher", "manifest", "--output-path", manifestPath, .. arguments], new Dictionary<string, string>(), TimeSpan.FromMinutes(2), cancellationToken);
+        Assert.True(exitCode == 0, $"Publishing failed ({exitCode}):\n{output}");
+        Assert.Contains("runtime: Container (auto: publishing)", output, StringComparison.Ordinal);
         return await File.ReadAllTextAsync(manifestPath, cancellationToken);
     }
 }

@@ -5,8 +5,8 @@ namespace Replication.Tests.ContainerRuntime;
 
 /// <summary>
 /// The container runtime's node entrypoint, run for real against the shared graph's primary (the process runtime's
-/// PostgreSQL): no engine is needed to prove that the script clones a primary and streams from it, and that it
-/// fences data that belonged to a former primary.
+/// PostgreSQL): no engine is needed to prove that the script clones a primary and streams from it, that it fences
+/// data that belonged to a former primary, and that a standby it restarts follows the primary again.
 /// </summary>
 [Collection(SharedGraph.Name)]
 public sealed class NodeEntrypointTests(GraphFixture graph)
@@ -16,7 +16,7 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task TheScriptJoinsARunningPrimaryAsAStreamingReplicaAndReclonesAFormerPrimary()
+    public async Task TheScriptJoinsARunningPrimaryReclonesAFormerPrimaryAndRestartsAStandby()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var primary = graph.Database.Node(await graph.Database.FindPrimaryAsync(cancellationToken));
@@ -56,6 +56,13 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
             Assert.Contains("this data is a former primary's: fenced, cloning afresh", second.Output, StringComparison.Ordinal);
             Assert.True(await IsInRecoveryAsync(primary, port, cancellationToken), "The fenced node must come back as a standby.");
             await second.StopAsync();
+
+            // A standby's data (what Rejoin restarts): no clone, just pointed at whichever node is primary now.
+            using var third = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments);
+            await WaitUntilStreamingAsync(primary, third, cancellationToken);
+            Assert.Contains($"{ProbeName}: following 127.0.0.1:{primary.Endpoint.Port}", third.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("cloning", third.Output, StringComparison.Ordinal);
+            await third.StopAsync();
         }
         finally
         {

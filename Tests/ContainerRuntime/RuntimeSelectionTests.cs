@@ -18,6 +18,7 @@ public sealed class RuntimeSelectionTests : IDisposable
         await using var app = await AppModel.BuildAsync();
 
         // On this project's machines no engine runs, so this is Process; where docker runs, it is Container.
+        TestContext.Current.TestOutputHelper?.WriteLine($"postgres.runtime = {app.RuntimeProperty}");
         var expected = engineAnswers ? "Container (auto" : "Process (auto";
         Assert.StartsWith(expected, app.RuntimeProperty, StringComparison.Ordinal);
         Assert.Equal(engineAnswers, app.Model.Resources.OfType<ContainerResource>().Any(resource => resource.Name == "pg-0"));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.Foundation;
@@ -10,12 +9,9 @@ public sealed class MissingBinariesTests
     public async Task TheAppHostExitsWithAClearMessageAndNoStackTrace()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var appHost = BuiltProjects.AssemblyOf(Projects.Replication_AppHost.ProjectPath);
-        var start = new ProcessStartInfo("dotnet", [appHost, "--Postgres:BinDirectory=/nonexistent/postgresql/bin", "--Gateway:Port=0"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
+        var (exitCode, text) = await AppHostProcess.RunAsync(
+            ["--Postgres:BinDirectory=/nonexistent/postgresql/bin", "--Gateway:Port=0"],
+            new Dictionary<string, string>
             {
                 ["DOTNET_ENVIRONMENT"] = "Development",
                 ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
@@ -23,27 +19,10 @@ public sealed class MissingBinariesTests
                 ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://127.0.0.1:0",
                 ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
             },
-        };
+            TimeSpan.FromSeconds(90),
+            cancellationToken);
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        var text = await output + await errors;
-        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(1, exitCode);
         Assert.Contains("PostgreSQL server binaries were not found", text, StringComparison.Ordinal);
         Assert.Contains("apt-get install -y postgresql", text, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", text, StringComparison.Ordinal);
