@@ -51,7 +51,7 @@ public sealed class TemplateTests(TemplatePackage template)
 
         Assert.True(solution.Build!.Succeeded, solution.Build.ToString());
         Assert.Matches(@"\b0 Warning\(s\)", solution.Build.Output);
-        TestContext.Current.SendDiagnosticMessage($"{name}: dotnet build {solution.Build.Duration.TotalSeconds:F0} s");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name}: dotnet build {solution.Build.Duration.TotalSeconds:F0} s");
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class TemplateTests(TemplatePackage template)
             Assert.Equal(4, secondPorts.All.Distinct().Count());
             Assert.Contains($"localhost:{secondPorts.Gateway}", second.Read("README.md"), StringComparison.Ordinal);
             Assert.Contains($"DefaultPort = {secondPorts.Gateway};", second.Read("AppHost/GatewayEndpointExtensions.cs"), StringComparison.Ordinal);
-            TestContext.Current.SendDiagnosticMessage($"first {firstPorts}, second {secondPorts}");
+            TestContext.Current.TestOutputHelper?.WriteLine($"first {firstPorts}, second {secondPorts}");
         }
         finally
         {
@@ -92,7 +92,7 @@ public sealed class TemplateTests(TemplatePackage template)
         Assert.Equal("Sync", settings["Postgres"]!["Durability"]!.GetValue<string>());
         Assert.Equal(5999, solution.Ports().Gateway);
         Assert.Equal(15999, solution.Ports().Dashboard);
-        Assert.DoesNotContain(solution.Files(), file => file.StartsWith("Tests/", StringComparison.Ordinal) || file.EndsWith(".sln", StringComparison.Ordinal));
+        Assert.DoesNotContain(solution.Files(), file => file.StartsWith("Tests/", StringComparison.Ordinal) || file.StartsWith("Benchmarks/", StringComparison.Ordinal) || file.EndsWith(".sln", StringComparison.Ordinal));
         Assert.DoesNotContain(solution.Files(), file => file.StartsWith(".ci/", StringComparison.Ordinal) || file.StartsWith(".template.config/", StringComparison.Ordinal) || file.StartsWith("template/", StringComparison.Ordinal));
 
         var build = await DotnetCommand.RunAsync(solution.Directory, TimeSpan.FromMinutes(5), "build", "AppHost");
@@ -116,6 +116,6 @@ public sealed class TemplateTests(TemplatePackage template)
         var counters = XDocument.Load(Path.Combine(results, "generated.trx")).Descendants().Single(element => element.Name.LocalName == "Counters");
         var passed = (int)counters.Attribute("passed")!;
         Assert.True(passed >= 8 && (int)counters.Attribute("failed")! == 0, run.ToString());
-        TestContext.Current.SendDiagnosticMessage($"generated tests: {passed} passed in {run.Duration.TotalSeconds:F0} s");
+        TestContext.Current.TestOutputHelper?.WriteLine($"pack + install {template.PackAndInstallTime.TotalSeconds:F0} s, build {solution.Build.Duration.TotalSeconds:F0} s, generated tests: {passed} passed in {run.Duration.TotalSeconds:F0} s");
     }
 }
