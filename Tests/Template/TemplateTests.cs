@@ -107,15 +107,37 @@ public sealed class TemplateTests(TemplatePackage template)
         Assert.True(solution.Build!.Succeeded, solution.Build.ToString());
 
         var results = Path.Combine(solution.Directory, "TestResults");
+        using var runDirectoryRoot = new EmptyDirectoryCleanup(Path.Combine(Path.GetTempPath(), "acme-pay-2-postgres"));
         var run = await DotnetCommand.RunAsync(solution.Directory, TimeSpan.FromMinutes(8),
             "test", Path.Combine("Tests", $"{solution.Name}.Tests.csproj"), "--no-build",
             "--filter", "FullyQualifiedName~GraphStartupTests|FullyQualifiedName~PrimaryKilledAndRestartedUnderLoad",
             "--logger", "trx;LogFileName=generated.trx", "--results-directory", results);
         Assert.True(run.Succeeded, run.ToString());
 
-        var counters = XDocument.Load(Path.Combine(results, "generated.trx")).Descendants().Single(element => element.Name.LocalName == "Counters");
-        var passed = (int)counters.Attribute("passed")!;
-        Assert.True(passed >= 8 && (int)counters.Attribute("failed")! == 0, run.ToString());
+        var outcomes = XDocument.Load(Path.Combine(results, "generated.trx")).Descendants()
+            .Where(element => element.Name.LocalName == "UnitTestResult")
+            .Select(result => (Name: (string)result.Attribute("testName")!, Outcome: (string)result.Attribute("outcome")!))
+            .ToList();
+        Assert.All(outcomes, result => Assert.Equal("Passed", result.Outcome));
+        Assert.Contains(outcomes, result => result.Name.Contains("GraphStartupTests", StringComparison.Ordinal));
+        Assert.Contains(outcomes, result => result.Name.Contains("PrimaryKilledAndRestartedUnderLoad", StringComparison.Ordinal));
+        var passed = outcomes.Count;
         TestContext.Current.TestOutputHelper?.WriteLine($"pack + install {template.PackAndInstallTime.TotalSeconds:F0} s, build {solution.Build.Duration.TotalSeconds:F0} s, generated tests: {passed} passed in {run.Duration.TotalSeconds:F0} s");
+    }
+}
+
+/// <summary>Removes the generated graph's PostgreSQL run-directory root (named after the solution) once it is empty.</summary>
+internal sealed class EmptyDirectoryCleanup(string path) : IDisposable
+{
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(path, recursive: false);
+        }
+        catch (IOException)
+        {
+            // Missing, or another run of the same solution still uses it.
+        }
     }
 }
