@@ -57,5 +57,5 @@ public sealed class GeneratedSolution(string name, string directory, params stri
 
 public sealed record HostPorts(int Dashboard, int Otlp, int ResourceService, int Gateway)
 {
-    public IEnumerable<int> All => [Dashboard, Otlp, ResourceService, Gateway];
+    public IEnumerable<int> All() => [Dashboard, Otlp, ResourceService, Gateway];
 }
