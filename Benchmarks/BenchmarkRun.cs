@@ -29,8 +29,9 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         var byReplicas = new List<ScalePoint>();
         DatabaseFailoverResult? asyncFailover = null;
 
-        await using (var graph = await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas))
+        if (settings.Includes("gateway-overhead", "service-failover", "scale-clients", "memory", "soak", "replication-lag", "database-failover"))
         {
+            await using var graph = await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas);
             var gateway = new EntryPoint("our gateway", graph.Gateway);
             var direct = EntryPoint.For("direct to primaryservice", graph.ServiceAddress("primaryservice"));
             IReadOnlyList<string> paths = await gateway.SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
@@ -55,37 +56,53 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             await MeasureAsync(databaseFailover, async () => asyncFailover = await DatabaseFailoverSection.MeasureAsync(databaseFailover, graph, "Async", cancellationToken));
         }
 
-        if (settings.MeasureSyncDurability)
+        if (settings.MeasureSyncDurability && settings.Includes(lag.Section, databaseFailover.Section))
         {
             await using var sync = await BootAsync(boot, "2 replicas, Sync", DefaultReplicas, "--Postgres:Durability=Sync");
             await MeasureAsync(lag, () => ReplicationLagSection.MeasureAsync(lag, sync, "Sync", settings, cancellationToken));
             await MeasureAsync(databaseFailover, () => DatabaseFailoverSection.MeasureAsync(databaseFailover, sync, "Sync", cancellationToken));
         }
 
-        Tables.Add(lag);
-        Tables.Add(databaseFailover);
+        AddIfIncluded(lag);
+        AddIfIncluded(databaseFailover);
 
         await SectionAsync("scale-replicas", "Scale: replicas", async () =>
         {
+            // The default graph's figures stand for 2 replicas: 8 clients from the client scale, the Async failover.
             if (byClients.FirstOrDefault(point => point.Clients == 8) is { } defaultGraph)
             {
                 byReplicas.Add(defaultGraph with { DatabaseFailover = asyncFailover });
             }
 
+            var failures = new List<string>();
             foreach (var replicas in settings.ExtraReplicaCounts)
             {
-                await using var graph = await BootAsync(boot, $"{replicas} replicas, Async", $"--Postgres:Replicas={replicas}");
-                var gateway = new EntryPoint("our gateway", graph.Gateway);
-                var paths = await gateway.SeedUsersAsync(50, cancellationToken);
-                var point = await ScaleSection.MeasureAsync(graph, gateway, paths, replicas, 8, settings, cancellationToken);
-                byReplicas.Add(replicas == 0 ? point : point with { DatabaseFailover = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(graph, cancellationToken) });
+                try
+                {
+                    await using var graph = await BootAsync(boot, $"{replicas} replicas, Async", $"--Postgres:Replicas={replicas}");
+                    var gateway = new EntryPoint("our gateway", graph.Gateway);
+                    var paths = await gateway.SeedUsersAsync(50, cancellationToken);
+                    var point = await ScaleSection.MeasureAsync(graph, gateway, paths, replicas, 8, settings, cancellationToken);
+                    byReplicas.Add(replicas == 0 ? point : point with { DatabaseFailover = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(graph, cancellationToken) });
+                }
+                catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Progress.Log($"{replicas} replicas failed: {exception}");
+                    failures.Add($"{replicas} replicas: not measured, {exception.Message.Split('\n')[0]}");
+                }
             }
 
-            return ScaleSection.ByReplicas(byReplicas);
+            var table = ScaleSection.ByReplicas(byReplicas);
+            table.Notes.AddRange(failures);
+            return table;
         });
 
         IReadOnlyList<MemoryGroup> standalone = [];
-        await MeasureAsync(boot, async () => standalone = await BootSection.MeasureDotnetRunAsync(boot, cancellationToken));
+        if (settings.Includes(boot.Section))
+        {
+            await MeasureAsync(boot, async () => standalone = await BootSection.MeasureDotnetRunAsync(boot, cancellationToken));
+        }
+
         if (standalone.Count > 0)
         {
             var appHost = standalone.First(group => group.Name == GraphMemory.AppHost);
@@ -93,7 +110,15 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
                 $"The AppHost on its own (dotnet run, idle, dashboard on): {appHost.RssMegabytes:F0} MB RSS, {appHost.PssMegabytes:F0} MB PSS; the whole dotnet-run graph: {standalone.Sum(g => g.PssMegabytes):F0} MB PSS in {standalone.Sum(g => g.Processes)} processes."));
         }
 
-        Tables.Add(boot);
+        AddIfIncluded(boot);
+    }
+
+    private void AddIfIncluded(ResultTable table)
+    {
+        if (settings.Includes(table.Section))
+        {
+            Tables.Add(table);
+        }
     }
 
     private static async Task<ConfiguredGraph> BootAsync(ResultTable boot, string description, params string[] arguments)
@@ -105,6 +130,11 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
 
     private async Task SectionAsync(string key, string title, Func<Task<ResultTable>> measure)
     {
+        if (!settings.Includes(key))
+        {
+            return;
+        }
+
         try
         {
             var table = await measure();

@@ -40,6 +40,11 @@ public sealed record BenchmarkSettings
 
     public bool MeasureSyncDurability { get; init; } = true;
 
+    /// <summary>Only these sections (keys as in the JSON output), or all when null: to re-measure one section.</summary>
+    public IReadOnlySet<string>? Sections { get; init; }
+
+    public bool Includes(params string[] sections) => Sections is null || sections.Any(Sections.Contains);
+
     public static BenchmarkSettings Full { get; } = new();
 
     /// <summary>Seconds of tiny load per section, so CI can run every section and it cannot rot.</summary>
@@ -64,7 +69,13 @@ public sealed record BenchmarkSettings
     public static BenchmarkSettings Parse(string[] args)
     {
         var settings = args.Contains("--smoke") ? SmokeRun : Full;
-        var output = Array.IndexOf(args, "--output");
-        return output >= 0 && output + 1 < args.Length ? settings with { OutputPath = args[output + 1] } : settings;
+        string? Value(string name) => Array.IndexOf(args, name) is var index and >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+        string[]? List(string name) => Value(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return settings with
+        {
+            OutputPath = Value("--output"),
+            Sections = List("--sections")?.ToHashSet(),
+            ExtraReplicaCounts = List("--replicas")?.Select(count => int.Parse(count, CultureInfo.InvariantCulture)).ToList() ?? settings.ExtraReplicaCounts,
+        };
     }
 }

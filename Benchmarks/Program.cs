@@ -9,6 +9,12 @@ var settings = BenchmarkSettings.Parse(args);
 var report = Console.Out;
 Console.SetOut(TextWriter.Null);
 
+// In Development the services log every SQL command and the gateway every hedge at Information: at benchmark load
+// that is over 100 MB of logs in a few minutes, which the in-process AppHost ingests and which delayed its resource
+// states (a killed service still read Running 30 s later). The graph inherits this environment and logs at Warning,
+// as it would in production.
+Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
+
 using var cancellation = new CancellationTokenSource();
 Console.CancelKeyPress += (_, eventArgs) =>
 {
@@ -19,7 +25,7 @@ Console.CancelKeyPress += (_, eventArgs) =>
 var started = DateTimeOffset.UtcNow;
 var run = new BenchmarkRun(settings);
 await run.RunAsync(cancellation.Token);
-var results = new BenchmarkReport(MachineDescription.Current(), settings.Smoke ? "smoke" : "full", started, DateTimeOffset.UtcNow - started, run.Tables);
+var results = new BenchmarkReport(MachineDescription.Current(), settings.Smoke ? "smoke" : settings.Sections is null ? "full" : $"partial ({string.Join(", ", settings.Sections)})", started, DateTimeOffset.UtcNow - started, run.Tables);
 
 await report.WriteLineAsync(results.ToMarkdown());
 await report.FlushAsync();
