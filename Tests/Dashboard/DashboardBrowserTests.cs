@@ -44,8 +44,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
         await dashboard.ExpectPropertyAsync(GatewayProperties.ActiveService, "primaryservice");
         await dashboard.ExpectPropertyAsync(GatewayProperties.Circuit("primaryservice"), "Closed");
 
-        await dashboard.RunCommandAsync("primaryservice", "Kill process");
-        await dashboard.ConfirmAsync("Kill primaryservice's process with SIGKILL?");
+        await dashboard.RunConfirmedCommandAsync("primaryservice", "Kill process", "Kill primaryservice's process with SIGKILL?");
 
         await dashboard.ExpectPropertyAsync(GatewayProperties.ActiveService, "backupservice");
         await dashboard.ExpectPropertyAsync(GatewayProperties.Circuit("primaryservice"), "Open");

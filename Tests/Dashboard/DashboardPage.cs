@@ -50,19 +50,32 @@ public sealed class DashboardPage(IPage page, Uri dashboardUrl)
         page.Locator("tr.fluent-data-grid-row", new() { Has = page.Locator($"td.nameColumn .grid-value[title='{name}']") })
             .Locator("td.valueColumn .grid-value");
 
-    /// <summary>Runs a resource command from the row's Actions menu (under Commands), confirming it when asked.</summary>
-    public async Task RunCommandAsync(string resourceName, string commandName)
+    /// <summary>
+    /// Runs a resource command from the row's Actions menu (under Commands) and answers Yes to its confirmation dialog,
+    /// which must show <paramref name="confirmation"/>. The grid re-renders as properties change (LSNs move every
+    /// second under load), which can close an open menu; the menu is then opened again.
+    /// </summary>
+    public async Task RunConfirmedCommandAsync(string resourceName, string commandName, string confirmation)
     {
-        await ResourceRow(resourceName).GetByRole(AriaRole.Button, new() { Name = "Actions" }).ClickAsync();
-        await page.GetByRole(AriaRole.Menuitem, new() { Name = "Commands", Exact = true }).ClickAsync();
-        await page.GetByRole(AriaRole.Menuitem, new() { Name = commandName, Exact = true }).ClickAsync();
-    }
+        var dialog = page.Locator("fluent-dialog", new() { HasText = confirmation });
+        var yes = dialog.Locator("fluent-button", new() { HasTextRegex = Exactly("Yes") });
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ResourceRow(resourceName).GetByRole(AriaRole.Button, new() { Name = "Actions" }).ClickAsync();
+                await page.GetByRole(AriaRole.Menuitem, new() { Name = "Commands", Exact = true }).ClickAsync(new() { Timeout = 5_000 });
+                await page.GetByRole(AriaRole.Menuitem, new() { Name = commandName, Exact = true }).ClickAsync(new() { Timeout = 5_000 });
+                await yes.WaitForAsync(new() { Timeout = 5_000 });
+                break;
+            }
+            catch (TimeoutException) when (attempt < 3)
+            {
+                await page.Keyboard.PressAsync("Escape");
+            }
+        }
 
-    /// <summary>Answers Yes to the confirmation dialog of a destructive command, once it shows <paramref name="message"/>.</summary>
-    public async Task ConfirmAsync(string message)
-    {
-        var dialog = page.Locator("fluent-dialog", new() { HasText = message });
-        await dialog.Locator("fluent-button", new() { HasTextRegex = Exactly("Yes") }).ClickAsync();
+        await yes.ClickAsync();
         await Assertions.Expect(dialog).ToHaveCountAsync(0);
     }
 
