@@ -15,6 +15,7 @@ internal sealed class GatewayStatusMonitor(
     IHttpClientFactory httpClients,
     ILogger<GatewayStatusMonitor> logger) : BackgroundService
 {
+    /// <summary>The gateway's status endpoint (<c>Extensions.StatusEndpointPath</c> in ServiceDefaults, which the AppHost does not reference).</summary>
     public const string StatusPath = "/_status";
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
