@@ -9,13 +9,15 @@ var primaryService = builder.AddProject<Projects.Replication_PrimaryService>("pr
     .WithReference(usersDb)
     .WaitFor(usersDb)
     .WithHttpHealthCheck("/health")
-    .WithDirectEndpoint();
+    .WithDirectEndpoint()
+    .WithFaultCommands();
 
 var backupService = builder.AddProject<Projects.Replication_BackupService>("backupservice")
     .WithReference(usersDb)
     .WaitFor(usersDb)
     .WithHttpHealthCheck("/health")
-    .WithDirectEndpoint();
+    .WithDirectEndpoint()
+    .WithFaultCommands();
 
 // Gateway: the only external endpoint; primary first, backup on failure.
 builder.AddProject<Projects.Replication_Gateway>("gateway")
@@ -25,6 +27,7 @@ builder.AddProject<Projects.Replication_Gateway>("gateway")
     .WaitFor(backupService)
     .WithHttpHealthCheck("/health")
     .WithGatewayEndpoint(builder.Configuration)
+    .WithGatewayStatus()
     .WithExternalHttpEndpoints();
 
 builder.Build().Run();

@@ -8,6 +8,7 @@ public static class GatewayExtensions
     public static TBuilder AddServiceForwarding<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
+        builder.Services.AddSingleton<GatewayStatus>();
         builder.Services.AddSingleton<GatewayTelemetry>();
         builder.Services.AddSingleton<ServiceForwarder>();
         builder.Services.AddLoadShedding();

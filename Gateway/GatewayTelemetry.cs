@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ public sealed class GatewayTelemetry
 {
     public const string MeterName = "Replication.Gateway";
 
-    private readonly ConcurrentDictionary<string, CircuitState> circuits = new();
+    private readonly GatewayStatus status;
     private readonly Counter<long> responses;
     private readonly Counter<long> hedges;
     private readonly Counter<long> failovers;
@@ -29,24 +28,23 @@ public sealed class GatewayTelemetry
 
     private readonly string primaryService;
 
-    public GatewayTelemetry(IMeterFactory meterFactory, IOptions<GatewayOptions> options, ILogger<GatewayTelemetry> logger)
+    public GatewayTelemetry(IMeterFactory meterFactory, IOptions<GatewayOptions> options, GatewayStatus status, ILogger<GatewayTelemetry> logger)
     {
         this.logger = logger;
+        this.status = status;
         primaryService = options.Value.PrimaryService.Host;
         var meter = meterFactory.Create(MeterName);
         responses = meter.CreateCounter<long>("gateway.responses", description: "Responses forwarded to clients, by the service that produced them.");
         hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
         failovers = meter.CreateCounter<long>("gateway.failovers", description: "Responses served by the backup instead of the primary.");
         meter.CreateObservableGauge("gateway.circuit.state",
-            () => circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
+            () => status.Snapshot.Circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
             description: "Each service's circuit: 0 closed, 1 half-open, 2 open.");
     }
 
-    /// <summary>The current circuit state of each service the gateway has sent to.</summary>
-    public IReadOnlyDictionary<string, CircuitState> Circuits => circuits;
-
     public void RecordResponse(string? servedBy, int statusCode)
     {
+        status.OnResponse(servedBy, statusCode);
         responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", statusCode));
         if (servedBy is not null && servedBy != primaryService)
         {
@@ -58,6 +56,7 @@ public sealed class GatewayTelemetry
     {
         var request = context.GetRequestMessage();
         hedges.Add(1);
+        status.OnHedge();
         logger.LogInformation("Hedging {Method} {Path}: attempt {Attempt} goes to the next service",
             request?.Method, request?.RequestUri?.AbsolutePath, attemptNumber + 1);
     }
@@ -65,7 +64,7 @@ public sealed class GatewayTelemetry
     public ValueTask RecordCircuitAsync(ResilienceContext context, CircuitState state)
     {
         var service = context.GetRequestMessage()?.RequestUri?.Host ?? "unknown";
-        circuits[service] = state;
+        status.OnCircuit(service, state);
         logger.Log(state == CircuitState.Open ? LogLevel.Warning : LogLevel.Information,
             "Circuit for {Service} is now {State}", service, state);
         return default;

@@ -18,6 +18,9 @@ public static class Extensions
     public const string HealthEndpointPath = "/health";
     public const string AlivenessEndpointPath = "/alive";
 
+    /// <summary>An internal status endpoint that the AppHost polls for the dashboard (the gateway's); kept out of traces like the health checks.</summary>
+    public const string StatusEndpointPath = "/_status";
+
     /// <summary>Meters exported next to the framework's: the graph's own, and Polly's resilience events.</summary>
     public static readonly string[] ReplicationMeters = ["Replication.Gateway", "Replication.Users", "Polly"];
 
@@ -57,7 +60,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context =>
                         !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
+                        && !context.Request.Path.StartsWithSegments(StatusEndpointPath))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -62,7 +63,11 @@ public static class PostgresNodeCommands
             Description = "Make this node a replica of the current primary again: pg_rewind, or a fresh base backup.",
             ConfirmationMessage = $"Rejoin {node.Name}? It is stopped, rewound to the current primary's history, and started as a replica.",
             IconName = "ArrowSync",
-            UpdateState = _ => replicaSet.CurrentPrimary != node ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            // A healthy, streaming replica has nothing to rejoin; a fenced, stopped or broken former primary or replica has.
+            UpdateState = context => replicaSet.CurrentPrimary != node
+                                     && (IsFenced(context) || !IsRunning(context) || context.ResourceSnapshot.HealthStatus != HealthStatus.Healthy)
+                ? ResourceCommandState.Enabled
+                : ResourceCommandState.Disabled,
         });
 
         builder.WithCommand(ShowLag, "Show lag", async context =>
@@ -111,4 +116,6 @@ public static class PostgresNodeCommands
     private static bool IsRunning(UpdateCommandStateContext context) =>
         context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
 
+    private static bool IsFenced(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.Properties.Any(property => property.Name == ReplicaSetProperties.Fenced && property.Value is not null);
 }

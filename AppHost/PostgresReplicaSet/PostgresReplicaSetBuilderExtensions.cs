@@ -43,9 +43,9 @@ public static class PostgresReplicaSetBuilderExtensions
                 State = KnownResourceStates.Waiting,
                 Properties =
                 [
-                    new(ReplicaSetProperties.Runtime, runtimeDescription),
-                    new(ReplicaSetProperties.Durability, options.Durability.ToString()),
-                    new(ReplicaSetProperties.Replicas, options.Replicas),
+                    new(ReplicaSetProperties.Runtime, runtimeDescription) { IsHighlighted = true },
+                    new(ReplicaSetProperties.Durability, options.Durability.ToString()) { IsHighlighted = true },
+                    new(ReplicaSetProperties.Replicas, options.Replicas) { IsHighlighted = true },
                 ],
             })
             .WithIconName("DatabaseMultiple")

@@ -1,23 +1,22 @@
-using System.Net.Http.Json;
+using Replication.AppHost.ServiceFaults;
 
 namespace Replication.Tests.Kit;
 
 /// <summary>
 /// Breaks the graph on purpose. Every fault returns only once it has taken effect: a killed process is
 /// gone and its resource no longer Running, a hung process is stopped, a failure rate is in force.
+/// Kill, hang and request faults are the AppHost's <see cref="ServiceFaultInjector"/>, the code behind the
+/// services' dashboard commands.
 /// </summary>
 public sealed class Faults(DistributedApplication app)
 {
     private static readonly TimeSpan EffectTimeout = TimeSpan.FromSeconds(30);
 
+    private ServiceFaultInjector Injector => app.Services.GetRequiredService<ServiceFaultInjector>();
+
     /// <summary>SIGKILLs the resource's own process: the service binary (not its <c>dotnet run</c> wrapper), or the postmaster.</summary>
-    public async Task KillAsync(string resourceName, CancellationToken cancellationToken = default)
-    {
-        var pid = ProcessOf(resourceName);
-        Signals.Send(pid, Signals.Kill);
-        await WaitUntilAsync(() => !ProcessTree.IsAlive(pid), $"process {pid} of {resourceName} to exit", cancellationToken);
-        await WaitForStateAsync(resourceName, state => state is not null && state != KnownResourceStates.Running && state != KnownResourceStates.Starting, cancellationToken);
-    }
+    public Task KillAsync(string resourceName, CancellationToken cancellationToken = default) =>
+        Injector.KillAsync(resourceName, cancellationToken);
 
     /// <summary>Stops the resource with Aspire's own Stop command; returns once its process has exited.</summary>
     public async Task StopAsync(string resourceName, CancellationToken cancellationToken = default)
@@ -41,63 +40,26 @@ public sealed class Faults(DistributedApplication app)
     /// Freezes the resource's process (SIGSTOP) for <paramref name="duration"/>, then resumes it (SIGCONT).
     /// Returns once the process is stopped; the returned task completes when it runs again.
     /// </summary>
-    public async Task<Task> HangAsync(string resourceName, TimeSpan duration, CancellationToken cancellationToken = default)
-    {
-        var pid = ProcessOf(resourceName);
-        Signals.Send(pid, Signals.Stop);
-        await WaitUntilAsync(() => ProcessTree.StateOf(pid) == 'T', $"process {pid} of {resourceName} to stop", cancellationToken);
-        return ResumeAfterAsync(pid, duration);
-    }
+    public Task<Task> HangAsync(string resourceName, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        Injector.HangAsync(resourceName, duration, cancellationToken);
 
     /// <summary>Makes <paramref name="rate"/> (0..1) of the service's requests answer <paramref name="status"/>, via its Polly chaos hook.</summary>
-    public async Task FailRequestsAsync(string serviceName, double rate, int status = 500, CancellationToken cancellationToken = default)
-    {
-        using var client = app.CreateHttpClient(serviceName, "http");
-        using var response = await client.PutAsJsonAsync("/_faults", new { errorRate = rate, errorStatus = status }, cancellationToken);
-        response.EnsureSuccessStatusCode();
-    }
+    public Task FailRequestsAsync(string serviceName, double rate, int status = 500, CancellationToken cancellationToken = default) =>
+        Injector.FailRequestsAsync(serviceName, rate, status, cancellationToken);
 
     /// <summary>Makes every request to the service wait <paramref name="latency"/> first (an in-process hang).</summary>
-    public async Task DelayRequestsAsync(string serviceName, TimeSpan latency, CancellationToken cancellationToken = default)
-    {
-        using var client = app.CreateHttpClient(serviceName, "http");
-        using var response = await client.PutAsJsonAsync("/_faults", new { latencyMilliseconds = (int)latency.TotalMilliseconds }, cancellationToken);
-        response.EnsureSuccessStatusCode();
-    }
+    public Task DelayRequestsAsync(string serviceName, TimeSpan latency, CancellationToken cancellationToken = default) =>
+        Injector.DelayRequestsAsync(serviceName, latency, cancellationToken);
 
-    public async Task ClearFaultsAsync(string serviceName, CancellationToken cancellationToken = default)
-    {
-        using var client = app.CreateHttpClient(serviceName, "http");
-        using var response = await client.DeleteAsync("/_faults", cancellationToken);
-        response.EnsureSuccessStatusCode();
-    }
+    /// <summary>Resumes a hung process and clears the service's failure rate and latency.</summary>
+    public Task ClearFaultsAsync(string serviceName, CancellationToken cancellationToken = default) =>
+        Injector.ClearFaultsAsync(serviceName, cancellationToken);
 
     /// <summary>
     /// The process that *is* the resource. A project runs under a <c>dotnet run</c> wrapper; killing the wrapper
     /// is not the service crashing, so this finds the service binary below it.
     /// </summary>
-    public int ProcessOf(string resourceName)
-    {
-        var pid = GraphProcesses.ProcessIdOf(app, resourceName)
-                  ?? throw new InvalidOperationException($"{resourceName} has no process id; is it running?");
-        var resource = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resourceName);
-        if (resource is not ProjectResource project)
-        {
-            return pid;
-        }
-
-        var assemblyName = Path.GetFileNameWithoutExtension(project.GetProjectMetadata().ProjectPath);
-        foreach (var candidate in ProcessTree.Descendants(pid).Prepend(pid))
-        {
-            var commandLine = ProcessTree.CommandLine(candidate);
-            if (commandLine.Contains(assemblyName, StringComparison.Ordinal) && !commandLine.Contains(" run ", StringComparison.Ordinal))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"No process of {assemblyName} runs below {pid}.");
-    }
+    public int ProcessOf(string resourceName) => Injector.ProcessOf(resourceName);
 
     private async Task ExecuteCommandAsync(string resourceName, string command, CancellationToken cancellationToken)
     {
@@ -114,19 +76,4 @@ public sealed class Faults(DistributedApplication app)
 
     private static Task WaitUntilAsync(Func<bool> condition, string what, CancellationToken cancellationToken) =>
         Poll.UntilOrThrowAsync(_ => Task.FromResult(condition()), EffectTimeout, TimeSpan.FromMilliseconds(20), what, cancellationToken);
-
-    private static async Task ResumeAfterAsync(int pid, TimeSpan duration)
-    {
-        try
-        {
-            await Task.Delay(duration);
-        }
-        finally
-        {
-            if (ProcessTree.IsAlive(pid))
-            {
-                Signals.Send(pid, Signals.Continue);
-            }
-        }
-    }
 }

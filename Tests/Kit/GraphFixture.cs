@@ -30,6 +30,9 @@ public class GraphFixture : IAsyncLifetime
     /// <summary>AppHost arguments (<c>--Key=value</c>) added to the defaults.</summary>
     protected virtual IEnumerable<string> Arguments => [];
 
+    /// <summary>Whether the AppHost also runs the Aspire dashboard (the test host turns it off by default).</summary>
+    protected virtual bool EnableDashboard => false;
+
     public IReadOnlyList<string> RecentLogs(string resourceName) => logs?.RecentLines(resourceName) ?? [];
 
     public async ValueTask InitializeAsync()
@@ -38,7 +41,7 @@ public class GraphFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartupTimeout);
         // Port 0: the test graph must not collide with a developer's `dotnet run` on the default port.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Replication_AppHost>(
-            ["--Gateway:Port=0", .. Arguments], timeout.Token);
+            ["--Gateway:Port=0", .. Arguments], (options, _) => options.DisableDashboard = !EnableDashboard, timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
         App = await builder.BuildAsync(timeout.Token);

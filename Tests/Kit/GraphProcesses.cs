@@ -1,4 +1,4 @@
-using System.Globalization;
+using Replication.AppHost.ServiceFaults;
 
 namespace Replication.Tests.Kit;
 
@@ -8,16 +8,8 @@ public sealed record GraphProcess(string Resource, int Pid, string CommandLine);
 public static class GraphProcesses
 {
     /// <summary>The process Aspire started for a resource (for a project, the <c>dotnet run</c> wrapper).</summary>
-    public static int? ProcessIdOf(DistributedApplication app, string resourceName)
-    {
-        if (!app.ResourceNotifications.TryGetCurrentState(resourceName, out var state))
-        {
-            return null;
-        }
-
-        var pid = state.Snapshot.Properties.FirstOrDefault(property => property.Name.EndsWith(".pid", StringComparison.Ordinal))?.Value;
-        return pid is null ? null : Convert.ToInt32(pid, CultureInfo.InvariantCulture);
-    }
+    public static int? ProcessIdOf(DistributedApplication app, string resourceName) =>
+        app.Services.GetRequiredService<ServiceFaultInjector>().ProcessIdOf(resourceName);
 
     /// <summary>Every live process of every resource, including their children (service binaries, PostgreSQL backends).</summary>
     public static IReadOnlyList<GraphProcess> Of(DistributedApplication app)

@@ -1,3 +1,4 @@
+using Replication.AppHost.ServiceFaults;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.KitTests;

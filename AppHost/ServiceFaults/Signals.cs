@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Replication.Tests.Kit;
+namespace Replication.AppHost.ServiceFaults;
 
 /// <summary>POSIX signals, which <see cref="System.Diagnostics.Process"/> cannot send (it only kills).</summary>
 internal static partial class Signals

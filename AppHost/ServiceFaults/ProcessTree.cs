@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace Replication.Tests.Kit;
+namespace Replication.AppHost.ServiceFaults;
 
-/// <summary>Linux process facts read from /proc: liveness and descendants.</summary>
+/// <summary>Linux process facts read from /proc: liveness, state and descendants.</summary>
 public static class ProcessTree
 {
     public static bool IsAlive(int pid)

@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Options;
+
+namespace Replication.Gateway;
+
+/// <summary>
+/// What the gateway is doing right now: the service that answers (from the last response's <c>X-Served-By</c>) and
+/// each service's circuit (from the circuit breaker's callbacks). Logs each switch between services as a structured
+/// event, and is served to the AppHost's dashboard at <see cref="GatewayStatusEndpoint.Path"/>.
+/// </summary>
+public sealed partial class GatewayStatus
+{
+    /// <summary>The active service when the last request reached neither service.</summary>
+    public const string NoService = "none";
+
+    private readonly Lock gate = new();
+    private readonly Dictionary<string, CircuitState> circuits;
+    private readonly string primaryService;
+    private readonly ILogger<GatewayStatus> logger;
+    private string activeService;
+    private int failedAttemptsAtPrimary;
+    private long failovers;
+    private string? lastSwitch;
+
+    public GatewayStatus(IOptions<GatewayOptions> options, ILogger<GatewayStatus> logger)
+    {
+        this.logger = logger;
+        primaryService = options.Value.PrimaryService.Host;
+        activeService = primaryService;
+        circuits = new Dictionary<string, CircuitState>
+        {
+            [primaryService] = CircuitState.Closed,
+            [options.Value.BackupService.Host] = CircuitState.Closed,
+        };
+    }
+
+    public GatewayStatusSnapshot Snapshot
+    {
+        get
+        {
+            lock (gate)
+            {
+                return new GatewayStatusSnapshot(activeService, circuits.ToDictionary(), failovers, lastSwitch);
+            }
+        }
+    }
+
+    public void OnCircuit(string service, CircuitState state)
+    {
+        lock (gate)
+        {
+            circuits[service] = state;
+        }
+    }
+
+    /// <summary>A hedge means the attempt before it (at the primary, or at an open circuit) failed or was too slow.</summary>
+    public void OnHedge()
+    {
+        lock (gate)
+        {
+            failedAttemptsAtPrimary++;
+        }
+    }
+
+    /// <param name="servedBy">The service that answered, or null when none could (then <paramref name="statusCode"/> is the gateway's own).</param>
+    public void OnResponse(string? servedBy, int statusCode)
+    {
+        var answered = servedBy is not null && statusCode < StatusCodes.Status500InternalServerError;
+        var noService = servedBy is null && statusCode >= StatusCodes.Status500InternalServerError;
+        if (!answered && !noService)
+        {
+            return; // A 5xx passed through from a service, or load shedding: no change of service.
+        }
+
+        var service = servedBy ?? NoService;
+        lock (gate)
+        {
+            if (service == activeService)
+            {
+                if (service == primaryService)
+                {
+                    failedAttemptsAtPrimary = 0;
+                }
+
+                return;
+            }
+
+            var previous = activeService;
+            activeService = service;
+            lastSwitch = $"{DateTimeOffset.Now:HH:mm:ss}: {previous} → {service}";
+            if (service == primaryService)
+            {
+                LogFailback(logger, service, previous);
+                failedAttemptsAtPrimary = 0;
+            }
+            else if (service == NoService)
+            {
+                LogNoService(logger, previous);
+            }
+            else
+            {
+                failovers++;
+                LogFailover(logger, service, failedAttemptsAtPrimary, previous);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "Gateway failed over to {ActiveService} after {FailedAttempts} failed or slow attempts (was {PreviousService})")]
+    private static partial void LogFailover(ILogger logger, string activeService, int failedAttempts, string previousService);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Gateway failed back to {ActiveService} (was {PreviousService})")]
+    private static partial void LogFailback(ILogger logger, string activeService, string previousService);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Gateway has no service: neither answered (was {PreviousService})")]
+    private static partial void LogNoService(ILogger logger, string previousService);
+}
+
+/// <summary>The gateway's status as served to the dashboard.</summary>
+public sealed record GatewayStatusSnapshot(string ActiveService, IReadOnlyDictionary<string, CircuitState> Circuits, long Failovers, string? LastSwitch);

@@ -1,0 +1,145 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Replication.AppHost.ServiceFaults;
+
+namespace Replication.Tests.Dashboard;
+
+/// <summary>
+/// The dashboard's commands, checked on the app model (nothing is started): each exists on the resources it belongs
+/// to, says what it does, asks before it destroys, and disables itself where it cannot apply.
+/// </summary>
+public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture<AppModelFixture>
+{
+    private static readonly string[] ServiceCommands =
+        [ServiceFaultCommands.KillProcess, ServiceFaultCommands.Hang, ServiceFaultCommands.FailHalfOfRequests, ServiceFaultCommands.ClearFaults];
+
+    private static readonly string[] NodeCommands =
+        [PostgresNodeCommands.Promote, PostgresNodeCommands.Rejoin, PostgresNodeCommands.ShowLag, PostgresNodeCommands.KillPostmaster];
+
+    [Theory]
+    [InlineData("primaryservice", "Kill process", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
+    [InlineData("backupservice", "Kill process", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
+    [InlineData("pg-0", "Promote", "Rejoin", "Show lag", "Kill postmaster")]
+    [InlineData("pg-1", "Promote", "Rejoin", "Show lag", "Kill postmaster")]
+    [InlineData("pg-2", "Promote", "Rejoin", "Show lag", "Kill postmaster")]
+    public void EveryCommandExistsWithANameAnIconAndADescription(string resourceName, params string[] displayNames)
+    {
+        var commands = CommandsOf(resourceName);
+        foreach (var displayName in displayNames)
+        {
+            var command = Assert.Single(commands, command => command.DisplayName == displayName);
+            Assert.False(string.IsNullOrWhiteSpace(command.IconName), $"{displayName} on {resourceName} has no icon.");
+            Assert.False(string.IsNullOrWhiteSpace(command.DisplayDescription), $"{displayName} on {resourceName} has no description.");
+        }
+    }
+
+    [Theory]
+    [InlineData("primaryservice", ServiceFaultCommands.KillProcess)]
+    [InlineData("primaryservice", ServiceFaultCommands.Hang)]
+    [InlineData("pg-1", PostgresNodeCommands.Promote)]
+    [InlineData("pg-1", PostgresNodeCommands.Rejoin)]
+    [InlineData("pg-0", PostgresNodeCommands.KillPostmaster)]
+    public void DestructiveCommandsAskForConfirmation(string resourceName, string commandName) =>
+        Assert.False(string.IsNullOrWhiteSpace(Command(resourceName, commandName).ConfirmationMessage),
+            $"{commandName} on {resourceName} runs without confirmation.");
+
+    [Fact]
+    public void FaultCommandsBelongToTheServicesOnly()
+    {
+        foreach (var resourceName in new[] { "gateway", "pg-0", "usersdb" })
+        {
+            Assert.DoesNotContain(CommandsOf(resourceName), command => ServiceCommands.Contains(command.Name));
+        }
+
+        foreach (var resourceName in new[] { "gateway", "primaryservice", "backupservice", "usersdb" })
+        {
+            Assert.DoesNotContain(CommandsOf(resourceName), command => NodeCommands.Contains(command.Name));
+        }
+    }
+
+    [Theory]
+    [InlineData(ServiceFaultCommands.KillProcess)]
+    [InlineData(ServiceFaultCommands.Hang)]
+    [InlineData(ServiceFaultCommands.FailHalfOfRequests)]
+    [InlineData(ServiceFaultCommands.ClearFaults)]
+    public void ServiceCommandsAreDisabledWhenTheServiceIsNotRunning(string commandName)
+    {
+        foreach (var state in new[] { KnownResourceStates.Exited, KnownResourceStates.Finished, KnownResourceStates.Starting, "Unknown" })
+        {
+            Assert.Equal(ResourceCommandState.Disabled, StateOf("primaryservice", commandName, Snapshot(state)));
+        }
+    }
+
+    [Fact]
+    public void ServiceCommandsFollowTheFaultsInForce()
+    {
+        var healthy = Snapshot(KnownResourceStates.Running);
+        var hung = Snapshot(KnownResourceStates.Running, (ServiceFaultInjector.HangProperty, "SIGSTOP until 23:59:59"));
+        var failing = Snapshot(KnownResourceStates.Running, (ServiceFaultInjector.RequestFaultsProperty, "50 % of requests answer 500"));
+
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.KillProcess, healthy));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.Hang, healthy));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.FailHalfOfRequests, healthy));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("backupservice", ServiceFaultCommands.ClearFaults, healthy));
+
+        // A frozen process cannot be frozen again, nor reached by the fault hook; it can be killed or cleared.
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("backupservice", ServiceFaultCommands.Hang, hung));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("backupservice", ServiceFaultCommands.FailHalfOfRequests, hung));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.KillProcess, hung));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.ClearFaults, hung));
+
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.ClearFaults, failing));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.Hang, failing));
+    }
+
+    [Fact]
+    public void PromoteIsDisabledOnThePrimaryAndOnAStoppedReplica()
+    {
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-0", PostgresNodeCommands.Promote, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-1", PostgresNodeCommands.Promote, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Promote, Snapshot(KnownResourceStates.Exited)));
+    }
+
+    [Fact]
+    public void RejoinIsDisabledOnThePrimaryAndOnAHealthyStreamingReplica()
+    {
+        var streaming = WithHealth(Snapshot(KnownResourceStates.Running), HealthStatus.Healthy);
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-0", PostgresNodeCommands.Rejoin, Snapshot(KnownResourceStates.Exited)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Rejoin, streaming));
+
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-1", PostgresNodeCommands.Rejoin, WithHealth(Snapshot(KnownResourceStates.Running), HealthStatus.Unhealthy)));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-1", PostgresNodeCommands.Rejoin, Snapshot(KnownResourceStates.Exited)));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-2", PostgresNodeCommands.Rejoin,
+            WithHealth(Snapshot(KnownResourceStates.Running, (ReplicaSetProperties.Fenced, "true")), HealthStatus.Healthy)));
+    }
+
+    [Theory]
+    [InlineData(PostgresNodeCommands.KillPostmaster)]
+    [InlineData(PostgresNodeCommands.ShowLag)]
+    public void NodeCommandsThatNeedAServerAreDisabledWhenItIsNotRunning(string commandName)
+    {
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-0", commandName, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-0", commandName, Snapshot(KnownResourceStates.Exited)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", commandName, Snapshot(KnownResourceStates.FailedToStart)));
+    }
+
+    private List<ResourceCommandAnnotation> CommandsOf(string resourceName) =>
+        model.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Single(resource => resource.Name == resourceName)
+            .Annotations.OfType<ResourceCommandAnnotation>().ToList();
+
+    private ResourceCommandAnnotation Command(string resourceName, string commandName) =>
+        Assert.Single(CommandsOf(resourceName), command => command.Name == commandName);
+
+    private ResourceCommandState StateOf(string resourceName, string commandName, CustomResourceSnapshot snapshot) =>
+        Command(resourceName, commandName).UpdateState(new UpdateCommandStateContext { ResourceSnapshot = snapshot, Services = model.App.Services });
+
+    private static CustomResourceSnapshot Snapshot(string state, params (string Name, object Value)[] properties) => new()
+    {
+        ResourceType = "Test",
+        State = state,
+        Properties = [.. properties.Select(property => new ResourcePropertySnapshot(property.Name, property.Value))],
+    };
+
+    private static CustomResourceSnapshot WithHealth(CustomResourceSnapshot snapshot, HealthStatus status) =>
+        snapshot.WithHealthReports([new HealthReportSnapshot("node", status, null, null)]);
+}
