@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Replication.AppHost.ServiceFaults;
 
 /// <summary>POSIX signals, which <see cref="System.Diagnostics.Process"/> cannot send (it only kills).</summary>
-internal static partial class Signals
+public static partial class Signals
 {
     public const int Kill = 9;
     public const int Terminate = 15;

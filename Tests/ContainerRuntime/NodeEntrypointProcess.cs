@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Replication.AppHost.ServiceFaults;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.ContainerRuntime;
