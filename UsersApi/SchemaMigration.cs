@@ -39,7 +39,7 @@ internal sealed class SchemaMigration(UsersDatabase database, ILogger<SchemaMigr
                 await MigrateAsync(cancellationToken);
                 return;
             }
-            catch (NpgsqlException exception) when (attempt < 30 && exception.IsTransient)
+            catch (Exception exception) when (attempt < 30 && DatabaseRetries.IsRetryable(exception))
             {
                 logger.LogWarning("Schema migration attempt {Attempt} failed: {Message}", attempt, exception.Message);
                 await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);

@@ -14,8 +14,13 @@ internal sealed class PostgresDatabaseHealthCheck(PostgresReplicaSetDatabaseReso
             {
                 Pooling = false,
                 Timeout = 2,
-                TargetSessionAttributes = "read-write",
             };
+            // Npgsql accepts a target session only over several hosts; a set without replicas has one, the primary.
+            if (connectionString.Host?.Contains(',', StringComparison.Ordinal) == true)
+            {
+                connectionString.TargetSessionAttributes = "read-write";
+            }
+
             await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
             await connection.OpenAsync(cancellationToken);
             return HealthCheckResult.Healthy($"Writable on {connection.Host}:{connection.Port}.");
