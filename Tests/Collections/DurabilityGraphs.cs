@@ -9,3 +9,6 @@ public sealed class AsyncDurabilityGraphs : ICollectionFixture<AsyncDurabilityGr
 
 [CollectionDefinition(DelayedReplicasGraph.Name)]
 public sealed class DelayedReplicasGraphs : ICollectionFixture<DelayedReplicasGraph>;
+
+[CollectionDefinition(NoReplicasGraph.Name)]
+public sealed class NoReplicasGraphs : ICollectionFixture<NoReplicasGraph>;

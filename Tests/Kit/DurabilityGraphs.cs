@@ -21,3 +21,11 @@ public sealed class DelayedReplicasGraph : GraphFixture
 
     protected override IEnumerable<string> Arguments => ["--Postgres:ReplicaApplyDelay=00:00:00.300"];
 }
+
+/// <summary>A primary alone (<c>Postgres:Replicas=0</c>): reads and writes both go to pg-0.</summary>
+public sealed class NoReplicasGraph : GraphFixture
+{
+    public const string Name = "No replicas";
+
+    protected override IEnumerable<string> Arguments => ["--Postgres:Replicas=0"];
+}
