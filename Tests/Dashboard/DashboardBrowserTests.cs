@@ -53,9 +53,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
             await browser.ScreenshotAsync("dashboard-gateway-failed-over");
             await dashboard.ExpectStateAsync("primaryservice", KnownResourceStates.Finished);
 
-            // Logs reach the dashboard in batches, a few seconds after the event.
-            await dashboard.GoToAsync("structuredlogs/resource/gateway");
-            await Assertions.Expect(browser.Page.GetByText("Gateway failed over to backupservice").First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await dashboard.ExpectStructuredLogAsync("gateway", "Gateway failed over to backupservice");
 
             await dashboard.GoToAsync($"metrics/resource/gateway?meter={GatewayMeter}&instrument=gateway.failovers&duration=1");
             await Assertions.Expect(browser.Page.GetByText("Responses served by the backup instead of the primary.").First).ToBeVisibleAsync();

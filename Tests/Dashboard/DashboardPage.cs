@@ -97,6 +97,18 @@ public sealed class DashboardPage(IPage page, Uri dashboardUrl)
         }
     }
 
+    /// <summary>
+    /// Finds a structured log line of the resource through the page's own search box: under load, Polly's per-request
+    /// events bury any one line below the rows the grid renders.
+    /// </summary>
+    public async Task ExpectStructuredLogAsync(string resourceName, string text)
+    {
+        await GoToAsync($"structuredlogs/resource/{resourceName}");
+        await page.GetByRole(AriaRole.Searchbox).First.FillAsync(text);
+        // Logs reach the dashboard in batches, a few seconds after the event.
+        await Assertions.Expect(page.GetByText(text).First).ToBeVisibleAsync(new() { Timeout = 60_000 });
+    }
+
     public Task GoToAsync(string relativeUrl) => page.GotoAsync(new Uri(dashboardUrl, relativeUrl).ToString());
 
     private static Regex Exactly(string text) => new($"^\\s*{Regex.Escape(text)}\\s*$");
