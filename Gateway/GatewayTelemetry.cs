@@ -57,7 +57,7 @@ public sealed class GatewayTelemetry
         var request = context.GetRequestMessage();
         hedges.Add(1);
         status.OnHedge();
-        logger.LogInformation("Hedging {Method} {Path}: attempt {Attempt} goes to the next service",
+        logger.LogDebug("Hedging {Method} {Path}: attempt {Attempt} goes to the next service",
             request?.Method, request?.RequestUri?.AbsolutePath, attemptNumber + 1);
     }
 
