@@ -9,10 +9,8 @@ var settings = BenchmarkSettings.Parse(args);
 var report = Console.Out;
 Console.SetOut(TextWriter.Null);
 
-// In Development the services log every SQL command and the gateway every hedge at Information: at benchmark load
-// that is over 100 MB of logs in a few minutes, which the in-process AppHost ingests and which delayed its resource
-// states (a killed service still read Running 30 s later). The graph inherits this environment and logs at Warning,
-// as it would in production.
+// The graph inherits this environment and logs at Warning, as it would in production, so the figures measure the
+// system rather than its logging (the in-process AppHost ingests every log line of every resource).
 Environment.SetEnvironmentVariable("Logging__LogLevel__Default", "Warning");
 
 using var cancellation = new CancellationTokenSource();
