@@ -20,13 +20,21 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries) : IPostg
     {
         builder = applicationBuilder;
         runDirectory = builder.ExecutionContext.IsRunMode
-            ? RunDirectory.Create(ServerUser.Current())
+            ? RunDirectory.ForThisRun(ServerUser.Current())
             : RunDirectory.Placeholder;
         if (builder.ExecutionContext.IsRunMode)
         {
-            runDirectory.WritePrivateFile(runDirectory.HbaFile, PostgresServerSettings.LoopbackHostBasedAuthentication);
-            builder.Services.AddHostedService(services => new RunDirectoryCleanup(
+            // On disk only once the app starts (DCP needs the directory before it starts the first executable), and
+            // removed by a service the container disposes, so even an app that never stops normally leaves nothing.
+            builder.Services.AddSingleton(services => new RunDirectoryCleanup(
                 runDirectory, services.GetRequiredService<IHostApplicationLifetime>()));
+            builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+            {
+                startEvent.Services.GetRequiredService<RunDirectoryCleanup>();
+                runDirectory.Create();
+                runDirectory.WritePrivateFile(runDirectory.HbaFile, PostgresServerSettings.LoopbackHostBasedAuthentication);
+                return Task.CompletedTask;
+            });
         }
 
         List<IResourceBuilder<IResourceWithEndpoints>> nodes = [AddPrimary(replicaSet)];

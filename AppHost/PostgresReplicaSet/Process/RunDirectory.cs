@@ -34,23 +34,26 @@ internal sealed class RunDirectory
     /// <summary>Stands in when nothing runs (publishing a manifest): paths are computed, nothing is created.</summary>
     public static RunDirectory Placeholder { get; } = new(System.IO.Path.Combine(Root, "publish"), ServerUser.Current());
 
-    public static RunDirectory Create(ServerUser serverUser)
+    /// <summary>Names this run's directory; nothing is written until <see cref="Create"/>, so a model that is built but never started leaves nothing behind.</summary>
+    public static RunDirectory ForThisRun(ServerUser serverUser) =>
+        new(System.IO.Path.Combine(Root, $"{RunPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]), serverUser);
+
+    /// <summary>Sweeps abandoned runs, then creates this run's directory, owned by the server user.</summary>
+    public void Create()
     {
         Directory.CreateDirectory(Root);
         SweepAbandonedRuns();
 
-        var path = System.IO.Path.Combine(Root, $"{RunPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
         if (OperatingSystem.IsWindows())
         {
-            Directory.CreateDirectory(path);
+            Directory.CreateDirectory(Path);
         }
         else
         {
-            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        serverUser.GiveOwnership(path);
-        return new RunDirectory(path, serverUser);
+        ServerUser.GiveOwnership(Path);
     }
 
     /// <summary>

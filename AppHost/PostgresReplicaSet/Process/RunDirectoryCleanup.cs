@@ -3,16 +3,19 @@ using Microsoft.Extensions.Hosting;
 namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
-/// Deletes the run directory once the AppHost has stopped, i.e. after Aspire has stopped the servers.
+/// Deletes the run directory once the AppHost has stopped, i.e. after Aspire has stopped the servers, or when the
+/// application is disposed without a normal stop (a test that fails, a model that was started and torn down).
 /// Any server that outlived its resource is killed first.
 /// </summary>
-internal sealed class RunDirectoryCleanup(RunDirectory runDirectory, IHostApplicationLifetime lifetime) : IHostedService
+internal sealed class RunDirectoryCleanup : IDisposable
 {
-    public Task StartAsync(CancellationToken cancellationToken)
+    private readonly RunDirectory runDirectory;
+
+    public RunDirectoryCleanup(RunDirectory runDirectory, IHostApplicationLifetime lifetime)
     {
+        this.runDirectory = runDirectory;
         lifetime.ApplicationStopped.Register(runDirectory.Delete);
-        return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public void Dispose() => runDirectory.Delete();
 }
