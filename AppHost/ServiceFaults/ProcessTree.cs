@@ -45,6 +45,24 @@ public static class ProcessTree
         return result;
     }
 
+    /// <summary>
+    /// The program <c>dotnet run</c> started: the process at or below <paramref name="wrapperPid"/> whose command line names
+    /// <paramref name="assemblyName"/> and is not the <c>dotnet run</c> wrapper itself; null when none runs (yet).
+    /// </summary>
+    public static int? ProgramBelow(int wrapperPid, string assemblyName)
+    {
+        foreach (var candidate in Descendants(wrapperPid).Prepend(wrapperPid))
+        {
+            var commandLine = CommandLine(candidate);
+            if (commandLine.Contains(assemblyName, StringComparison.Ordinal) && !commandLine.Contains(" run ", StringComparison.Ordinal))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     public static string CommandLine(int pid)
     {
         try

@@ -113,16 +113,8 @@ public sealed class ServiceFaultInjector(
         }
 
         var assemblyName = Path.GetFileNameWithoutExtension(project.GetProjectMetadata().ProjectPath);
-        foreach (var candidate in ProcessTree.Descendants(pid).Prepend(pid))
-        {
-            var commandLine = ProcessTree.CommandLine(candidate);
-            if (commandLine.Contains(assemblyName, StringComparison.Ordinal) && !commandLine.Contains(" run ", StringComparison.Ordinal))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException($"No process of {assemblyName} runs below {pid}.");
+        return ProcessTree.ProgramBelow(pid, assemblyName)
+            ?? throw new InvalidOperationException($"No process of {assemblyName} runs below {pid}.");
     }
 
     /// <summary>The process Aspire started for a resource (for a project, the <c>dotnet run</c> wrapper).</summary>

@@ -99,9 +99,7 @@ public static class BootSection
     }
 
     private static int AppHostProcess(int wrapperPid, string assemblyName) =>
-        ProcessTree.Descendants(wrapperPid).FirstOrDefault(pid =>
-            ProcessTree.CommandLine(pid) is var commandLine && commandLine.Contains(assemblyName, StringComparison.Ordinal) && !commandLine.Contains(" run ", StringComparison.Ordinal))
-        is var found and > 0 ? found : wrapperPid;
+        ProcessTree.ProgramBelow(wrapperPid, assemblyName) ?? wrapperPid;
 
     /// <summary>SIGTERM to the AppHost, as Ctrl+C would; it stops its resources through DCP. What is left after a minute is killed.</summary>
     private static async Task StopAsync(Process wrapper, int appHostPid)
