@@ -13,7 +13,7 @@ public static class UsersApiExtensions
 
     /// <summary>
     /// Registers the users API: the multi-host <c>usersdb</c> data source, read/write routing,
-    /// the schema migration and the error handling shared by primaryservice and backupservice.
+    /// the schema migration, the request rules and the error handling shared by primaryservice and backupservice.
     /// </summary>
     public static TBuilder AddUsersApi<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -32,6 +32,7 @@ public static class UsersApiExtensions
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddHostedService<SchemaMigration>();
         builder.Services.AddExceptionHandler<DatabaseExceptionHandler>();
+        builder.Services.AddRequestRules();
         return builder;
     }
 
