@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Polly;
 using Polly.Retry;
@@ -13,17 +14,22 @@ public sealed class DatabaseRetries
 {
     private const string ReadOnlyTransaction = "25006";
 
-    public DatabaseRetries(UsersDatabase database)
+    public DatabaseRetries(UsersDatabase database, ILogger<DatabaseRetries> logger)
     {
         Reads = Build(database, attempts: 3, delay: TimeSpan.FromMilliseconds(50));
         // About two seconds: inside the gateway's attempt timeout, and long enough for a replica to be promoted
         // when the failover is already under way.
         IdempotentWrites = Build(database, attempts: 8, delay: TimeSpan.FromMilliseconds(250));
+        // About thirty seconds, logged: the primary may still be starting when a service does.
+        Startup = Build(database, attempts: 30, delay: TimeSpan.FromSeconds(1), logger);
     }
 
     public ResiliencePipeline Reads { get; }
 
     public ResiliencePipeline IdempotentWrites { get; }
+
+    /// <summary>For work a service does once before it takes traffic, such as the schema migration.</summary>
+    public ResiliencePipeline Startup { get; }
 
     public ResiliencePipeline ForWrite(bool hasIdempotencyKey) => hasIdempotencyKey ? IdempotentWrites : ResiliencePipeline.Empty;
 
@@ -37,7 +43,7 @@ public sealed class DatabaseRetries
         _ => false,
     };
 
-    private static ResiliencePipeline Build(UsersDatabase database, int attempts, TimeSpan delay) =>
+    private static ResiliencePipeline Build(UsersDatabase database, int attempts, TimeSpan delay, ILogger? logger = null) =>
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
@@ -45,9 +51,11 @@ public sealed class DatabaseRetries
                 Delay = delay,
                 BackoffType = DelayBackoffType.Constant,
                 ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRetryable),
-                OnRetry = _ =>
+                OnRetry = retry =>
                 {
                     database.ClearPools();
+                    logger?.LogWarning("Database attempt {Attempt} failed, retrying in {Delay}: {Message}",
+                        retry.AttemptNumber + 1, retry.RetryDelay, retry.Outcome.Exception?.Message);
                     return default;
                 },
             })

@@ -8,7 +8,7 @@ namespace Replication.UsersApi;
 /// Creates the schema idempotently before the service takes traffic. An advisory lock serialises
 /// the DDL, so primaryservice and backupservice can start at the same moment.
 /// </summary>
-internal sealed class SchemaMigration(UsersDatabase database, ILogger<SchemaMigration> logger) : IHostedService
+internal sealed class SchemaMigration(UsersDatabase database, DatabaseRetries retries, ILogger<SchemaMigration> logger) : IHostedService
 {
     private const long MigrationLockId = 0x5553_4552_53; // "USERS"
 
@@ -30,22 +30,8 @@ internal sealed class SchemaMigration(UsersDatabase database, ILogger<SchemaMigr
         );
         """;
 
-    public async Task StartAsync(CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await MigrateAsync(cancellationToken);
-                return;
-            }
-            catch (Exception exception) when (attempt < 30 && DatabaseRetries.IsRetryable(exception))
-            {
-                logger.LogWarning("Schema migration attempt {Attempt} failed: {Message}", attempt, exception.Message);
-                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
-            }
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        retries.Startup.ExecuteAsync(async token => await MigrateAsync(token), cancellationToken).AsTask();
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
