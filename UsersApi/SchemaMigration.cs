@@ -23,10 +23,7 @@ internal sealed class SchemaMigration(UsersDatabase database, DatabaseRetries re
         CREATE TABLE IF NOT EXISTS idempotency_keys (
             key            text        PRIMARY KEY,
             request_hash   bytea       NOT NULL,
-            status_code    integer     NOT NULL,
-            location       text,
-            response_body  text        NOT NULL,
-            created_at     timestamptz NOT NULL DEFAULT now()
+            response_body  text        NOT NULL
         );
         """;
 

@@ -24,7 +24,7 @@ public static class UserEndpoints
         return endpoints;
     }
 
-    public static string LocationOf(User user) => $"/users/{user.Id}";
+    private static string LocationOf(User user) => $"/users/{user.Id}";
 
     /// <summary>
     /// The body is bound and checked by the framework before this runs (<see cref="RequestRules"/>): not JSON is 415,

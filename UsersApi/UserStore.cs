@@ -136,8 +136,8 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
         // A concurrent request with the same key blocks here until the first one commits or rolls back.
         await using var claim = new NpgsqlCommand(
             """
-            INSERT INTO idempotency_keys (key, request_hash, status_code, response_body)
-            VALUES (@key, @hash, 0, '')
+            INSERT INTO idempotency_keys (key, request_hash, response_body)
+            VALUES (@key, @hash, '')
             ON CONFLICT (key) DO NOTHING
             """, connection, transaction);
         claim.Parameters.AddWithValue("key", key);
@@ -181,10 +181,9 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
         NpgsqlConnection connection, NpgsqlTransaction transaction, string key, User user, CancellationToken cancellationToken)
     {
         await using var record = new NpgsqlCommand(
-            "UPDATE idempotency_keys SET status_code = 201, location = @location, response_body = @body WHERE key = @key",
+            "UPDATE idempotency_keys SET response_body = @body WHERE key = @key",
             connection, transaction);
         record.Parameters.AddWithValue("key", key);
-        record.Parameters.AddWithValue("location", UserEndpoints.LocationOf(user));
         record.Parameters.AddWithValue("body", JsonSerializer.Serialize(user, JsonSerializerOptions.Web));
         await record.ExecuteNonQueryAsync(cancellationToken);
     }
