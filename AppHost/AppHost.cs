@@ -1,31 +1,33 @@
+using Replication.Contracts;
+
 var builder = DistributedApplication.CreateBuilder(args);
 
 // Infrastructure: a PostgreSQL primary (pg-0) with streaming replicas (pg-1 … pg-N).
-var usersDb = builder.AddPostgresReplicaSet("pg")
-    .AddDatabase("usersdb");
+var usersDb = builder.AddPostgresReplicaSet(ResourceNames.ReplicaSet)
+    .AddDatabase(ResourceNames.UsersDatabase);
 
 // Services: two deployments of the same users API; writes go to the primary, reads to replicas.
-var primaryService = builder.AddProject<Projects.Replication_PrimaryService>("primaryservice")
+var primaryService = builder.AddProject<Projects.Replication_PrimaryService>(ResourceNames.PrimaryService)
     .WithReference(usersDb)
     .WaitFor(usersDb)
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthCheck(ServicePaths.Health)
     .WithDirectEndpoint()
     .WithFaultCommands();
 
-var backupService = builder.AddProject<Projects.Replication_BackupService>("backupservice")
+var backupService = builder.AddProject<Projects.Replication_BackupService>(ResourceNames.BackupService)
     .WithReference(usersDb)
     .WaitFor(usersDb)
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthCheck(ServicePaths.Health)
     .WithDirectEndpoint()
     .WithFaultCommands();
 
 // Gateway: the only external endpoint; primary first, backup on failure.
-builder.AddProject<Projects.Replication_Gateway>("gateway")
+builder.AddProject<Projects.Replication_Gateway>(ResourceNames.Gateway)
     .WithReference(primaryService)
     .WithReference(backupService)
     .WaitFor(primaryService)
     .WaitFor(backupService)
-    .WithHttpHealthCheck("/health")
+    .WithHttpHealthCheck(ServicePaths.Health)
     .WithGatewayEndpoint(builder.Configuration)
     .WithGatewayStatus()
     .WithExternalHttpEndpoints();

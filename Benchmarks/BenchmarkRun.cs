@@ -33,9 +33,9 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         {
             await using var graph = await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas);
             var gateway = new EntryPoint("our gateway", graph.Gateway);
-            var direct = EntryPoint.For("direct to primaryservice", graph.ServiceAddress("primaryservice"));
+            var direct = EntryPoint.For($"direct to {ResourceNames.PrimaryService}", graph.ServiceAddress(ResourceNames.PrimaryService));
             IReadOnlyList<string> paths = await gateway.SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
-            await using var yarp = await YarpBaseline.StartAsync(graph.ServiceAddress("primaryservice"), graph.ServiceAddress("backupservice"), cancellationToken);
+            await using var yarp = await YarpBaseline.StartAsync(graph.ServiceAddress(ResourceNames.PrimaryService), graph.ServiceAddress(ResourceNames.BackupService), cancellationToken);
             var baseline = EntryPoint.For("YARP baseline", yarp.Address);
             await baseline.WaitUntilServedByAsync(ServiceFaultScenario.Primary, cancellationToken);
 

@@ -1,15 +1,17 @@
+using Replication.Contracts;
+
 namespace Replication.Gateway;
 
 /// <summary>The gateway's settings, bound from the <c>Gateway</c> configuration section.</summary>
 public sealed class GatewayOptions
 {
-    public const string SectionName = "Gateway";
+    public const string SectionName = GatewayConfiguration.SectionName;
 
     /// <summary>The service every request goes to first.</summary>
-    public Uri PrimaryService { get; set; } = new("http://primaryservice");
+    public Uri PrimaryService { get; set; } = new($"http://{ResourceNames.PrimaryService}");
 
     /// <summary>The service a request goes to when the primary fails, times out, is slow or its circuit is open.</summary>
-    public Uri BackupService { get; set; } = new("http://backupservice");
+    public Uri BackupService { get; set; } = new($"http://{ResourceNames.BackupService}");
 
     /// <summary>How long the primary may take before the same request is also sent to the backup.</summary>
     public TimeSpan HedgingDelay { get; set; } = TimeSpan.FromMilliseconds(300);

@@ -1,17 +1,16 @@
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Replication.Contracts;
 
 namespace Replication.Gateway;
 
 /// <summary>
 /// What the gateway is doing right now: the service that answers (from the last response's <c>X-Served-By</c>) and
 /// each service's circuit (from the circuit breaker's callbacks). Logs each switch between services as a structured
-/// event, and is served to the AppHost's dashboard at <see cref="GatewayStatusEndpoint.Path"/>.
+/// event, and is served to the AppHost's dashboard at <see cref="ServicePaths.GatewayStatus"/>.
 /// </summary>
 public sealed partial class GatewayStatus
 {
-    /// <summary>The active service when the last request reached neither service.</summary>
-    public const string NoService = "none";
-
     private readonly Lock gate = new();
     private readonly Dictionary<string, CircuitState> circuits;
     private readonly string primaryService;
@@ -39,7 +38,20 @@ public sealed partial class GatewayStatus
         {
             lock (gate)
             {
-                return new GatewayStatusSnapshot(activeService, circuits.ToDictionary(), failovers, lastSwitch);
+                return new GatewayStatusSnapshot(
+                    activeService, circuits.ToDictionary(circuit => circuit.Key, circuit => circuit.Value.ToString()), failovers, lastSwitch);
+            }
+        }
+    }
+
+    /// <summary>Each service's circuit state, by service name.</summary>
+    public IReadOnlyDictionary<string, CircuitState> Circuits
+    {
+        get
+        {
+            lock (gate)
+            {
+                return circuits.ToDictionary();
             }
         }
     }
@@ -71,7 +83,7 @@ public sealed partial class GatewayStatus
             return; // A 5xx passed through from a service, or load shedding: no change of service.
         }
 
-        var service = servedBy ?? NoService;
+        var service = servedBy ?? GatewayStatusSnapshot.NoService;
         lock (gate)
         {
             if (service == activeService)
@@ -92,7 +104,7 @@ public sealed partial class GatewayStatus
                 LogFailback(logger, service, previous);
                 failedAttemptsAtPrimary = 0;
             }
-            else if (service == NoService)
+            else if (service == GatewayStatusSnapshot.NoService)
             {
                 LogNoService(logger, previous);
             }
@@ -114,6 +126,3 @@ public sealed partial class GatewayStatus
     [LoggerMessage(EventId = 3, Level = LogLevel.Error, Message = "Gateway has no service: neither answered (was {PreviousService})")]
     private static partial void LogNoService(ILogger logger, string previousService);
 }
-
-/// <summary>The gateway's status as served to the dashboard.</summary>
-public sealed record GatewayStatusSnapshot(string ActiveService, IReadOnlyDictionary<string, CircuitState> Circuits, long Failovers, string? LastSwitch);

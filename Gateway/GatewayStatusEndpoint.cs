@@ -1,6 +1,5 @@
 using System.Net;
-using System.Text.Json;
-using System.Text.Json.Serialization;
+using Replication.Contracts;
 
 namespace Replication.Gateway;
 
@@ -10,15 +9,11 @@ namespace Replication.Gateway;
 /// </summary>
 internal static class GatewayStatusEndpoint
 {
-    public const string Path = Extensions.StatusEndpointPath;
-
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { Converters = { new JsonStringEnumConverter() } };
-
     public static WebApplication MapGatewayStatus(this WebApplication app)
     {
-        app.MapGet(Path, (HttpContext context, GatewayStatus status) =>
+        app.MapGet(ServicePaths.GatewayStatus, (HttpContext context, GatewayStatus status) =>
             context.Connection.RemoteIpAddress is { } caller && IPAddress.IsLoopback(caller)
-                ? Results.Json(status.Snapshot, Json)
+                ? Results.Json(status.Snapshot, ContractJson.Options)
                 : Results.NotFound());
         return app;
     }

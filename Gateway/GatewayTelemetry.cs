@@ -2,28 +2,21 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using Polly.CircuitBreaker;
+using Replication.Contracts;
 
 namespace Replication.Gateway;
 
-public enum CircuitState
-{
-    Closed = 0,
-    HalfOpen = 1,
-    Open = 2,
-}
-
 /// <summary>
-/// The gateway's OpenTelemetry metrics (meter <c>Replication.Gateway</c>) and failover log events:
-/// attempts and responses per service, hedges, failovers, and each service's circuit state.
+/// The gateway's OpenTelemetry metrics (meter <see cref="MeterNames.Gateway"/>) and failover log events:
+/// responses per service, hedges, responses the backup served, and each service's circuit state.
 /// </summary>
 public sealed class GatewayTelemetry
 {
-    public const string MeterName = "Replication.Gateway";
-
     private readonly GatewayStatus status;
     private readonly Counter<long> responses;
     private readonly Counter<long> hedges;
-    private readonly Counter<long> failovers;
+    private readonly Counter<long> backupResponses;
     private readonly ILogger<GatewayTelemetry> logger;
 
     private readonly string primaryService;
@@ -33,13 +26,13 @@ public sealed class GatewayTelemetry
         this.logger = logger;
         this.status = status;
         primaryService = options.Value.PrimaryService.Host;
-        var meter = meterFactory.Create(MeterName);
+        var meter = meterFactory.Create(MeterNames.Gateway);
         responses = meter.CreateCounter<long>("gateway.responses", description: "Responses forwarded to clients, by the service that produced them.");
         hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
-        failovers = meter.CreateCounter<long>("gateway.failovers", description: "Responses served by the backup instead of the primary.");
+        backupResponses = meter.CreateCounter<long>("gateway.backup_responses", description: "Responses served by the backup instead of the primary.");
         meter.CreateObservableGauge("gateway.circuit.state",
-            () => status.Snapshot.Circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
-            description: "Each service's circuit: 0 closed, 1 half-open, 2 open.");
+            () => status.Circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
+            description: "Each service's circuit, as Polly numbers its states: 0 closed, 1 open, 2 half-open, 3 isolated.");
     }
 
     public void RecordResponse(string? servedBy, int statusCode)
@@ -48,7 +41,7 @@ public sealed class GatewayTelemetry
         responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", statusCode));
         if (servedBy is not null && servedBy != primaryService)
         {
-            failovers.Add(1, new KeyValuePair<string, object?>("service", servedBy));
+            backupResponses.Add(1, new KeyValuePair<string, object?>("service", servedBy));
         }
     }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Replication.Contracts;
 using Replication.ServiceDefaults;
 
 namespace Replication.Gateway;

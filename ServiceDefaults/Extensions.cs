@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Replication.Contracts;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -15,14 +16,8 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class Extensions
 {
-    public const string HealthEndpointPath = "/health";
-    public const string AlivenessEndpointPath = "/alive";
-
-    /// <summary>An internal status endpoint that the AppHost polls for the dashboard (the gateway's); kept out of traces like the health checks.</summary>
-    public const string StatusEndpointPath = "/_status";
-
     /// <summary>Meters exported next to the framework's: the graph's own, and Polly's resilience events.</summary>
-    public static readonly string[] ReplicationMeters = ["Replication.Gateway", "Replication.Users", "Polly"];
+    public static readonly string[] ReplicationMeters = [MeterNames.Gateway, "Polly"];
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -59,9 +54,10 @@ public static class Extensions
                 .AddSource("Npgsql")
                 .AddAspNetCoreInstrumentation(options =>
                     options.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(StatusEndpointPath))
+                        // Probes and the AppHost's status polling would bury the requests worth tracing.
+                        !context.Request.Path.StartsWithSegments(ServicePaths.Health)
+                        && !context.Request.Path.StartsWithSegments(ServicePaths.Alive)
+                        && !context.Request.Path.StartsWithSegments(ServicePaths.GatewayStatus))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -90,8 +86,8 @@ public static class Extensions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
 
-        app.MapHealthChecks(HealthEndpointPath);
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        app.MapHealthChecks(ServicePaths.Health);
+        app.MapHealthChecks(ServicePaths.Alive, new HealthCheckOptions
         {
             Predicate = registration => registration.Tags.Contains("live"),
         });

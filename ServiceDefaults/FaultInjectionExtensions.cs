@@ -8,6 +8,7 @@ using Polly;
 using Polly.Simmy;
 using Polly.Simmy.Latency;
 using Polly.Simmy.Outcomes;
+using Replication.Contracts;
 
 namespace Replication.ServiceDefaults;
 
@@ -18,7 +19,6 @@ namespace Replication.ServiceDefaults;
 /// </summary>
 public static class FaultInjectionExtensions
 {
-    public const string HookPath = "/_faults";
     public const string EnabledKey = "FaultInjection:Enabled";
 
     public static bool IsFaultInjectionEnabled(this IHostApplicationBuilder builder) =>
@@ -70,9 +70,9 @@ public static class FaultInjectionExtensions
             }
         });
 
-        var hook = app.MapGroup(HookPath);
+        var hook = app.MapGroup(ServicePaths.FaultHook);
         hook.MapGet("", () => state.Current);
-        hook.MapPut("", (FaultSettingsRequest request) =>
+        hook.MapPut("", (FaultHookRequest request) =>
         {
             if (request.ErrorRate is < 0 or > 1 || request.ErrorStatus is < 400 or > 599 || request.LatencyMilliseconds < 0)
             {
@@ -80,7 +80,7 @@ public static class FaultInjectionExtensions
                     detail: "errorRate must be 0..1, errorStatus 400..599, latencyMilliseconds ≥ 0.");
             }
 
-            var settings = request.ToSettings(TimeProvider.System.GetUtcNow());
+            var settings = FaultSettings.From(request, TimeProvider.System.GetUtcNow());
             state.Set(settings);
             logger.LogWarning("Fault injection set: {Settings}", settings);
             return Results.Ok(settings);
@@ -96,7 +96,7 @@ public static class FaultInjectionExtensions
     }
 
     private static bool IsExempt(PathString path) =>
-        path.StartsWithSegments(HookPath) || path.StartsWithSegments(Extensions.HealthEndpointPath) || path.StartsWithSegments(Extensions.AlivenessEndpointPath);
+        path.StartsWithSegments(ServicePaths.FaultHook) || path.StartsWithSegments(ServicePaths.Health) || path.StartsWithSegments(ServicePaths.Alive);
 
     private static ResiliencePipeline<int?> BuildChaosPipeline(FaultInjectionState state, TimeProvider time) =>
         new ResiliencePipelineBuilder<int?> { TimeProvider = time }
@@ -113,13 +113,4 @@ public static class FaultInjectionExtensions
                 OutcomeGenerator = _ => ValueTask.FromResult<Outcome<int?>?>(Outcome.FromResult<int?>(state.Current.ErrorStatus)),
             })
             .Build();
-
-    private sealed record FaultSettingsRequest(double ErrorRate = 0, int ErrorStatus = 500, int LatencyMilliseconds = 0, int? DurationMilliseconds = null)
-    {
-        public FaultSettings ToSettings(DateTimeOffset now) => new(
-            ErrorRate,
-            ErrorStatus,
-            TimeSpan.FromMilliseconds(LatencyMilliseconds),
-            DurationMilliseconds is { } duration ? now + TimeSpan.FromMilliseconds(duration) : null);
-    }
 }

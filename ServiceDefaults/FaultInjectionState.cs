@@ -1,3 +1,5 @@
+using Replication.Contracts;
+
 namespace Replication.ServiceDefaults;
 
 /// <summary>The faults a service is currently told to inject. Changed at run time through the <c>/_faults</c> hook.</summary>
@@ -21,4 +23,11 @@ public sealed record FaultSettings(double ErrorRate, int ErrorStatus, TimeSpan L
     public static readonly FaultSettings None = new(0, 500, TimeSpan.Zero, null);
 
     public bool IsActive(DateTimeOffset now) => Until is null || now < Until;
+
+    /// <summary>The settings a hook request asks for, starting <paramref name="now"/>.</summary>
+    public static FaultSettings From(FaultHookRequest request, DateTimeOffset now) => new(
+        request.ErrorRate,
+        request.ErrorStatus,
+        TimeSpan.FromMilliseconds(request.LatencyMilliseconds),
+        request.DurationMilliseconds is { } duration ? now + TimeSpan.FromMilliseconds(duration) : null);
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using NpgsqlTypes;
+using Replication.Contracts;
 using Replication.ServiceDefaults;
 
 namespace Replication.UsersApi;
@@ -48,7 +49,7 @@ public static class UserEndpoints
                 return TypedResults.Created(LocationOf(user), user);
             case CreateResult.Replayed(var user, var position):
                 request.HttpContext.Response.Headers[ReplicationHeaders.ConsistencyToken] = position;
-                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                request.HttpContext.Response.Headers[ReplicationHeaders.IdempotentReplayed] = "true";
                 return TypedResults.Created(LocationOf(user), user);
             case CreateResult.DuplicateEmail:
                 return Problem(StatusCodes.Status409Conflict, "Email already registered",

@@ -3,13 +3,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Replication.Contracts;
 using Replication.ServiceDefaults;
 
 namespace Replication.UsersApi;
 
 public static class UsersApiExtensions
 {
-    public const string ConnectionName = "usersdb";
+    public const string ConnectionName = ResourceNames.UsersDatabase;
 
     /// <summary>
     /// Registers the users API: the multi-host <c>usersdb</c> data source, read/write routing,

@@ -56,7 +56,7 @@ public sealed class YarpBaseline : IAsyncDisposable
                         Interval = TimeSpan.FromSeconds(1),
                         Timeout = TimeSpan.FromSeconds(1),
                         Policy = "ConsecutiveFailures",
-                        Path = "/health",
+                        Path = ServicePaths.Health,
                     },
                     Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = "TransportFailureRate", ReactivationPeriod = TimeSpan.FromSeconds(2) },
                 },

@@ -14,7 +14,7 @@ public sealed record EntryPoint(string Name, HttpClient Client)
             try
             {
                 using var response = await Client.GetAsync("/users?limit=1", token);
-                return response.IsSuccessStatusCode && response.Header("X-Served-By") == service;
+                return response.IsSuccessStatusCode && response.Header(ReplicationHeaders.ServedBy) == service;
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException && !token.IsCancellationRequested)
             {

@@ -21,32 +21,23 @@ public static class BootSection
         var assemblyName = Path.GetFileNameWithoutExtension(BuiltProjects.AssemblyOf(projectPath));
         var configuration = typeof(BootSection).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var gatewayPort = BuiltProjects.FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
         // The launch profile would pin the dashboard to 15080; these are its settings with free ports instead.
-        foreach (var argument in (string[])["run", "--project", projectPath, "--no-build", "--configuration", configuration, "--no-launch-profile", "--", $"--Gateway:Port={gatewayPort}"])
+        var command = new CommandLine("dotnet",
+            ["run", "--project", projectPath, "--no-build", "--configuration", configuration, "--no-launch-profile", "--", $"--Gateway:Port={gatewayPort}"])
         {
-            start.ArgumentList.Add(argument);
-        }
+            Environment = new Dictionary<string, string?>
+            {
+                ["ASPNETCORE_URLS"] = $"http://localhost:{BuiltProjects.FreePort()}",
+                ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{BuiltProjects.FreePort()}",
+                ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{BuiltProjects.FreePort()}",
+                ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+                ["ASPNETCORE_ENVIRONMENT"] = "Development",
+                ["DOTNET_ENVIRONMENT"] = "Development",
+            },
+        };
 
-        start.Environment["ASPNETCORE_URLS"] = $"http://localhost:{BuiltProjects.FreePort()}";
-        start.Environment["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = $"http://localhost:{BuiltProjects.FreePort()}";
-        start.Environment["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{BuiltProjects.FreePort()}";
-        start.Environment["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
-
-        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, line) => Keep(output, line.Data);
-        process.ErrorDataReceived += (_, line) => Keep(output, line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        await using var process = BackgroundCommand.Start(command);
         int? appHostPid = null;
         try
         {
@@ -55,7 +46,7 @@ public static class BootSection
             {
                 if (process.HasExited)
                 {
-                    throw new InvalidOperationException($"dotnet run exited with {process.ExitCode}:\n{string.Join('\n', output)}");
+                    throw new InvalidOperationException($"dotnet run exited with {await process.Completion}:\n{string.Join('\n', process.RecentOutput.TakeLast(40))}");
                 }
 
                 try
@@ -70,31 +61,17 @@ public static class BootSection
             }, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100), cancellationToken);
             if (!ready)
             {
-                throw new TimeoutException($"The gateway on port {gatewayPort} did not answer 200 within 3 min:\n{string.Join('\n', output)}");
+                throw new TimeoutException($"The gateway on port {gatewayPort} did not answer 200 within 3 min:\n{string.Join('\n', process.RecentOutput.TakeLast(40))}");
             }
 
             table.Add($"`dotnet run --project AppHost` ({configuration}, already built) to the gateway's first 200", ResultTable.Seconds(clock.Elapsed));
-            appHostPid = AppHostProcess(process.Id, assemblyName);
+            appHostPid = AppHostProcess(process.ProcessId, assemblyName);
             await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
             return GraphMemory.Measure(appHostPid.Value);
         }
         finally
         {
-            await StopAsync(process, appHostPid ?? AppHostProcess(process.Id, assemblyName));
-        }
-    }
-
-    private static void Keep(System.Collections.Concurrent.ConcurrentQueue<string> output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        output.Enqueue(line);
-        while (output.Count > 40)
-        {
-            output.TryDequeue(out _);
+            await StopAsync(process, appHostPid ?? AppHostProcess(process.ProcessId, assemblyName));
         }
     }
 
@@ -102,28 +79,19 @@ public static class BootSection
         ProcessTree.ProgramBelow(wrapperPid, assemblyName) ?? wrapperPid;
 
     /// <summary>SIGTERM to the AppHost, as Ctrl+C would; it stops its resources through DCP. What is left after a minute is killed.</summary>
-    private static async Task StopAsync(Process wrapper, int appHostPid)
+    private static async Task StopAsync(BackgroundCommand wrapper, int appHostPid)
     {
-        using (var terminate = Process.Start("kill", ["-TERM", appHostPid.ToString(CultureInfo.InvariantCulture)]))
+        if (ProcessTree.IsAlive(appHostPid))
         {
-            await terminate.WaitForExitAsync();
+            Signals.Send(appHostPid, Signal.Terminate);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await wrapper.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            wrapper.Kill(entireProcessTree: true);
-        }
+        await wrapper.StopAsync(TimeSpan.FromMinutes(1));
 
         // DCP detaches from the AppHost; it tears the resources down once it sees the AppHost gone. Wait for that,
         // so the next measurement does not share the machine with a graph that is still stopping.
-        await Poll.UntilAsync(_ => Task.FromResult(!Directory.EnumerateDirectories("/proc")
-            .Select(directory => int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) ? pid : 0)
-            .Any(pid => pid > 0 && ProcessTree.CommandLine(pid).Contains($"--monitor {appHostPid} ", StringComparison.Ordinal))),
+        await Poll.UntilAsync(_ => Task.FromResult(!ProcessTree.All()
+            .Any(process => process.CommandLine.Contains($"--monitor {appHostPid} ", StringComparison.Ordinal))),
             TimeSpan.FromMinutes(1), TimeSpan.FromMilliseconds(500));
     }
 }

@@ -32,28 +32,13 @@ public sealed partial class Pgbench(ReplicaSetProbe database, DistributedApplica
     private async Task<string> RunAsync(string node, IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         var settings = new NpgsqlConnectionStringBuilder(await database.Node(node).AdminConnectionString.GetValueAsync(cancellationToken));
-        var start = new ProcessStartInfo(Path.Combine(BinDirectoryOf(node), "pgbench"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (string[])["-h", settings.Host!, "-p", settings.Port.ToString(CultureInfo.InvariantCulture), "-U", settings.Username!, .. arguments, DatabaseName])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["PGPASSWORD"] = settings.Password;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        await process.WaitForExitAsync(cancellationToken);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"pgbench exited with {process.ExitCode}: {await errors}");
-        }
-
-        return await output + await errors;
+        var command = new CommandLine(Path.Combine(BinDirectoryOf(node), "pgbench"),
+            ["-h", settings.Host!, "-p", settings.Port.ToString(CultureInfo.InvariantCulture), "-U", settings.Username!, .. arguments, DatabaseName])
+            .WithEnvironment("PGPASSWORD", settings.Password);
+        var result = await CommandRunner.RunAsync(command, TimeSpan.FromMinutes(10), cancellationToken);
+        return result.Succeeded
+            ? result.StandardOutput + result.StandardError
+            : throw new InvalidOperationException($"pgbench {result.Describe()}");
     }
 
     /// <summary>The directory of the postgres binary the node runs (setpriv execs in place, so the node's process is the postmaster).</summary>

@@ -17,7 +17,7 @@ public enum ServiceFault
 /// <summary>One service fault under constant load through an entry point (our gateway or the YARP baseline), with the kit's probe and faults.</summary>
 public static class ServiceFaultScenario
 {
-    public const string Primary = LoadReport.PrimaryService;
+    public const string Primary = ResourceNames.PrimaryService;
 
     public static string Describe(ServiceFault fault, TimeSpan duration) => fault switch
     {

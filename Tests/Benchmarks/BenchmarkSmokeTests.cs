@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Replication.Tests.Kit;
 
@@ -23,22 +22,12 @@ public sealed class BenchmarkSmokeTests
         var root = Path.GetDirectoryName(Directory.Exists(appHost) ? Path.TrimEndingDirectorySeparator(appHost) : Path.GetDirectoryName(appHost))!;
         var benchmarks = BuiltProjects.AssemblyOf(Path.Combine(root, "Benchmarks"));
         var json = Path.Combine(Path.GetTempPath(), $"benchmark-smoke-{Guid.NewGuid():N}.json");
-        var start = new ProcessStartInfo("dotnet", [benchmarks, "--smoke", "--output", json])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var progress = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(10));
         try
         {
-            await process.WaitForExitAsync(timeout.Token);
-            TestContext.Current.TestOutputHelper?.WriteLine(await output);
-            Assert.True(process.ExitCode == 0, $"The smoke run exited with {process.ExitCode}:\n{await progress}");
+            // The benchmark's graphs die with it: DCP watches its process, and its dotnet-run AppHost is its child.
+            var run = await CommandRunner.RunAsync("dotnet", [benchmarks, "--smoke", "--output", json], TimeSpan.FromMinutes(10), cancellationToken);
+            TestContext.Current.TestOutputHelper?.WriteLine(run.StandardOutput);
+            Assert.True(run.Succeeded, $"The smoke run {run.Describe()}:\n{run.StandardError}");
 
             using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json, cancellationToken));
             var sections = report.RootElement.GetProperty("sections").EnumerateArray()
@@ -51,12 +40,6 @@ public sealed class BenchmarkSmokeTests
         }
         finally
         {
-            // The benchmark's graphs die with it: DCP watches its process, and its dotnet-run AppHost is its child.
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
             File.Delete(json);
         }
     }

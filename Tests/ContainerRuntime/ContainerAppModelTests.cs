@@ -65,7 +65,7 @@ public sealed class ContainerAppModelTests
 
         var initFiles = Assert.Single(primary.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
         Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
-        var initScript = Path.Combine(Projects.Replication_AppHost.ProjectPath, "PostgresReplicaSet", "Container", "initdb", "replication-role.sh");
+        var initScript = Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "initdb", "replication-role.sh");
         var script = await File.ReadAllTextAsync(initScript, TestContext.Current.CancellationToken);
         Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", script, StringComparison.Ordinal);
         Assert.Contains("WITH LOGIN REPLICATION PASSWORD :'password'", script, StringComparison.Ordinal);

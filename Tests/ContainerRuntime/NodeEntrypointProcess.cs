@@ -1,8 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-using Replication.AppHost.ServiceFaults;
-using Replication.Tests.Kit;
-
 namespace Replication.Tests.ContainerRuntime;
 
 /// <summary>
@@ -10,55 +5,34 @@ namespace Replication.Tests.ContainerRuntime;
 /// user when the tests run as root, the way the container runs it after gosu), with the machine's PostgreSQL binaries
 /// on PATH. Disposing stops it and everything it started.
 /// </summary>
-internal sealed class NodeEntrypointProcess : IDisposable
+internal sealed class NodeEntrypointProcess : IAsyncDisposable
 {
-    private readonly Process process;
-    private readonly StringBuilder output = new();
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(20);
+    private readonly BackgroundCommand command;
 
-    private NodeEntrypointProcess(Process process)
-    {
-        this.process = process;
-        process.OutputDataReceived += (_, line) => Append(line.Data);
-        process.ErrorDataReceived += (_, line) => Append(line.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-    }
+    private NodeEntrypointProcess(BackgroundCommand command) => this.command = command;
 
     public static string ScriptPath { get; } =
-        Path.Combine(Projects.Replication_AppHost.ProjectPath, "PostgresReplicaSet", "Container", "node-entrypoint.sh");
+        Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "node-entrypoint.sh");
 
-    public string Output
-    {
-        get
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
-    }
+    public string Output => string.Join('\n', command.RecentOutput);
 
-    public bool HasExited => process.HasExited;
+    public bool HasExited => command.HasExited;
 
     public static NodeEntrypointProcess Start(string dataDirectory, IReadOnlyDictionary<string, string> environment, IEnumerable<string> serverArguments)
     {
-        IEnumerable<string> command = Environment.UserName == "root"
+        IEnumerable<string> program = Environment.UserName == "root"
             ? ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--", "sh", ScriptPath]
             : ["sh", ScriptPath];
-        var start = new ProcessStartInfo(command.First(), [.. command.Skip(1), .. serverArguments])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        start.Environment["PATH"] = $"{PostgresBinDirectory()}:{start.Environment["PATH"]}";
-        start.Environment["PGDATA"] = dataDirectory;
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        return new NodeEntrypointProcess(Process.Start(start)!);
+        var variables = environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value);
+        variables["PATH"] = $"{PostgresBinDirectory()}:{Environment.GetEnvironmentVariable("PATH")}";
+        variables["PGDATA"] = dataDirectory;
+        return new NodeEntrypointProcess(BackgroundCommand.Start(
+            new CommandLine(program.First(), [.. program.Skip(1), .. serverArguments])
+            {
+                WorkingDirectory = Path.GetTempPath(),
+                Environment = variables,
+            }));
     }
 
     /// <summary>A directory the <c>postgres</c> user may create its data directory in.</summary>
@@ -74,51 +48,14 @@ internal sealed class NodeEntrypointProcess : IDisposable
         return path;
     }
 
-    /// <summary>Stops the server the script became (SIGTERM: a clean shutdown), or the script if it is still cloning.</summary>
-    public async Task StopAsync()
-    {
-        if (process.HasExited)
-        {
-            return;
-        }
+    /// <summary>Stops the server the script became (an interrupt: a fast, clean shutdown), or the script if it is still cloning.</summary>
+    public Task StopAsync() => command.StopAsync(StopGrace);
 
-        Signals.Send(process.Id, Signals.Terminate);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (!process.HasExited)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(TimeSpan.FromSeconds(10));
-        }
-
-        process.Dispose();
-    }
+    public ValueTask DisposeAsync() => command.DisposeAsync();
 
     private static string PostgresBinDirectory() =>
         Directory.GetDirectories("/usr/lib/postgresql").Select(version => Path.Combine(version, "bin"))
             .Where(bin => File.Exists(Path.Combine(bin, "pg_basebackup")))
             .OrderDescending()
             .First();
-
-    private void Append(string? line)
-    {
-        if (line is not null)
-        {
-            lock (output)
-            {
-                output.AppendLine(line);
-            }
-        }
-    }
 }

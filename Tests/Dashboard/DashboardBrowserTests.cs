@@ -8,7 +8,7 @@ namespace Replication.Tests.Dashboard;
 [Collection(DashboardGraph.Name)]
 public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
 {
-    private const string GatewayMeter = "Replication.Gateway";
+    private const string GatewayMeter = MeterNames.Gateway;
 
     private static readonly string ChromiumMissing =
         $"No chromium at {DashboardBrowser.ChromiumPath}: the browser tests need Debian's chromium (`apt-get install -y chromium`; .ci/run installs it).";
@@ -55,7 +55,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
 
             await dashboard.ExpectStructuredLogAsync("gateway", "Gateway failed over to backupservice");
 
-            await dashboard.GoToAsync($"metrics/resource/gateway?meter={GatewayMeter}&instrument=gateway.failovers&duration=1");
+            await dashboard.GoToAsync($"metrics/resource/gateway?meter={GatewayMeter}&instrument=gateway.backup_responses&duration=1");
             await Assertions.Expect(browser.Page.GetByText("Responses served by the backup instead of the primary.").First).ToBeVisibleAsync();
             await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken); // a few more points after the kill
             await browser.ScreenshotAsync("dashboard-metrics-during-kill");

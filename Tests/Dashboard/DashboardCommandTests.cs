@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Replication.AppHost.ServiceFaults;
 
 namespace Replication.Tests.Dashboard;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.Hardening;
@@ -18,49 +17,34 @@ public sealed class ProductionConfigurationTests(GraphFixture graph)
             .OfType<ProjectResource>().Single(resource => resource.Name == "primaryservice");
         var assembly = BuiltProjects.AssemblyOf(project.GetProjectMetadata().ProjectPath);
 
-        var start = new ProcessStartInfo("dotnet", [assembly])
+        await using var service = BackgroundCommand.Start(new CommandLine("dotnet", [assembly])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
+            Environment = new Dictionary<string, string?>
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
                 ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
                 ["ConnectionStrings__usersdb"] = await graph.App.GetConnectionStringAsync("usersdb", cancellationToken),
                 ["FaultInjection__Enabled"] = faultInjectionEnabled,
             },
-        };
-        using var service = Process.Start(start)!;
-        service.OutputDataReceived += (_, _) => { };
-        service.ErrorDataReceived += (_, _) => { };
-        service.BeginOutputReadLine();
-        service.BeginErrorReadLine();
-        try
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await WaitUntilAliveAsync(client, service, cancellationToken);
+        });
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await WaitUntilAliveAsync(client, service, cancellationToken);
 
-            using var get = await client.GetAsync("/_faults", cancellationToken);
-            using var put = await client.PutAsync("/_faults", new StringContent("""{"errorRate":1}""", System.Text.Encoding.UTF8, "application/json"), cancellationToken);
-            using var users = await client.GetAsync("/users?limit=1", cancellationToken);
+        using var get = await client.GetAsync("/_faults", cancellationToken);
+        using var put = await client.PutAsync("/_faults", new StringContent("""{"errorRate":1}""", System.Text.Encoding.UTF8, "application/json"), cancellationToken);
+        using var users = await client.GetAsync("/users?limit=1", cancellationToken);
 
-            Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
-            Assert.Equal(HttpStatusCode.NotFound, put.StatusCode);
-            Assert.Equal(HttpStatusCode.OK, users.StatusCode); // the service itself works in Production
-        }
-        finally
-        {
-            service.Kill(entireProcessTree: true);
-            await service.WaitForExitAsync(cancellationToken);
-        }
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, put.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, users.StatusCode); // the service itself works in Production
     }
 
-    private static async Task WaitUntilAliveAsync(HttpClient client, Process service, CancellationToken cancellationToken)
+    private static async Task WaitUntilAliveAsync(HttpClient client, BackgroundCommand service, CancellationToken cancellationToken)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
-            Assert.False(service.HasExited, $"The service exited with code {(service.HasExited ? service.ExitCode : 0)}.");
+            Assert.False(service.HasExited, $"The service exited:\n{string.Join('\n', service.RecentOutput)}");
             try
             {
                 using var alive = await client.GetAsync("/alive", cancellationToken);

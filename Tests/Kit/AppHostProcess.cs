@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Replication.Tests.Kit;
 
 /// <summary>
@@ -12,34 +10,11 @@ public static class AppHostProcess
         IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var appHost = BuiltProjects.AssemblyOf(Projects.Replication_AppHost.ProjectPath);
-        var start = new ProcessStartInfo("dotnet", [appHost, .. arguments])
+        var command = new CommandLine("dotnet", [appHost, .. arguments])
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            Environment = environment.ToDictionary(variable => variable.Key, variable => (string?)variable.Value),
         };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
-        }
-
-        return (process.ExitCode, await output + await errors);
+        var result = await CommandRunner.RunAsync(command, timeout, cancellationToken);
+        return (result.ExitCode, result.StandardOutput + result.StandardError);
     }
 }

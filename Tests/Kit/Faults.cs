@@ -1,4 +1,3 @@
-using Replication.AppHost.ServiceFaults;
 
 namespace Replication.Tests.Kit;
 

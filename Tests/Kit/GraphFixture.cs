@@ -39,9 +39,11 @@ public class GraphFixture : IAsyncLifetime
     {
         var stopwatch = Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(StartupTimeout);
-        // Port 0: the test graph must not collide with a developer's `dotnet run` on the default port.
+        // Port 0: the test graph must not collide with a developer's `dotnet run` on the default port. The runtime is
+        // pinned, so a container engine on the machine does not change what a fixture tests; a fixture's own
+        // Arguments come last and win.
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Replication_AppHost>(
-            ["--Gateway:Port=0", .. Arguments], (options, _) => options.DisableDashboard = !EnableDashboard, timeout.Token);
+            ["--Gateway:Port=0", "--Postgres:Runtime=Process", .. Arguments], (options, _) => options.DisableDashboard = !EnableDashboard, timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
 
         App = await builder.BuildAsync(timeout.Token);
@@ -59,7 +61,7 @@ public class GraphFixture : IAsyncLifetime
             throw new InvalidOperationException($"The graph did not become healthy within {StartupTimeout}: {exception.Message}\n{report}", exception);
         }
 
-        Gateway = App.CreateHttpClient("gateway", "http");
+        Gateway = App.CreateHttpClient(ResourceNames.Gateway, "http");
         Database = new ReplicaSetProbe(App);
         Faults = new Faults(App);
         BootTime = stopwatch.Elapsed;
@@ -88,7 +90,7 @@ public class GraphFixture : IAsyncLifetime
         Poll.UntilOrThrowAsync(async token =>
         {
             using var response = await Gateway.GetAsync("/users?limit=1", token);
-            return response.IsSuccessStatusCode && response.Header("X-Served-By") == service;
+            return response.IsSuccessStatusCode && response.Header(ReplicationHeaders.ServedBy) == service;
         }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), $"the gateway to serve from {service}", cancellationToken);
 
     /// <summary>
@@ -100,15 +102,15 @@ public class GraphFixture : IAsyncLifetime
     {
         try
         {
-            await Faults.FailRequestsAsync("primaryservice", rate: 1, status: 503, cancellationToken);
-            await WaitUntilServedByAsync("backupservice", cancellationToken);
+            await Faults.FailRequestsAsync(ResourceNames.PrimaryService, rate: 1, status: 503, cancellationToken);
+            await WaitUntilServedByAsync(ResourceNames.BackupService, cancellationToken);
         }
         finally
         {
-            await Faults.ClearFaultsAsync("primaryservice", cancellationToken);
+            await Faults.ClearFaultsAsync(ResourceNames.PrimaryService, cancellationToken);
         }
 
-        await WaitUntilServedByAsync("primaryservice", cancellationToken);
+        await WaitUntilServedByAsync(ResourceNames.PrimaryService, cancellationToken);
     }
 
     /// <summary>Waits for every resource that has health checks (nodes, database, services, gateway).</summary>

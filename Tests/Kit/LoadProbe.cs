@@ -119,7 +119,7 @@ public sealed class LoadProbe : IAsyncDisposable
         var request = new HttpRequestMessage(HttpMethod.Post, "/users") { Content = JsonContent.Create(new { name = "Probe", email }) };
         if (options.IdempotentWrites)
         {
-            request.Headers.Add("Idempotency-Key", $"{EmailPrefix}{email}");
+            request.Headers.Add(ReplicationHeaders.IdempotencyKey, $"{EmailPrefix}{email}");
         }
 
         return SendAsync(RequestKind.Write, request, email);
@@ -146,7 +146,7 @@ public sealed class LoadProbe : IAsyncDisposable
                 }
 
                 return new LoadSample(start, clock.Elapsed - start, kind, (int)response.StatusCode,
-                    response.Header("X-Served-By"), response.Header("X-Read-From"), email, userId, null);
+                    response.Header(ReplicationHeaders.ServedBy), response.Header(ReplicationHeaders.ReadFrom), email, userId, null);
             }
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException)

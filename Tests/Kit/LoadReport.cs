@@ -6,8 +6,8 @@ namespace Replication.Tests.Kit;
 /// <summary>What a <see cref="LoadProbe"/> saw: counts, latency percentiles, who served, and how fast traffic moved.</summary>
 public sealed class LoadReport(IReadOnlyList<LoadSample> samples, IReadOnlyList<LoadEvent> events, TimeSpan duration, LoadOptions options)
 {
-    public const string PrimaryService = "primaryservice";
-    public const string BackupService = "backupservice";
+    private const string PrimaryService = ResourceNames.PrimaryService;
+    private const string BackupService = ResourceNames.BackupService;
     private static readonly TimeSpan BucketWidth = TimeSpan.FromMilliseconds(500);
 
     public IReadOnlyList<LoadSample> Samples { get; } = samples;

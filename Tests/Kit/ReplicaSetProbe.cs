@@ -5,7 +5,7 @@ namespace Replication.Tests.Kit;
 /// <summary>Direct superuser access to each PostgreSQL node, for assertions the API cannot show.</summary>
 public sealed class ReplicaSetProbe(DistributedApplication app)
 {
-    public const string UsersDatabase = "usersdb";
+    public const string UsersDatabase = ResourceNames.UsersDatabase;
 
     public IReadOnlyList<PostgresNode> Nodes { get; } =
         [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single().Nodes];

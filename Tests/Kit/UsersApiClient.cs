@@ -25,7 +25,7 @@ public static class UsersApiClient
         };
         if (idempotencyKey is not null)
         {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            request.Headers.Add(ReplicationHeaders.IdempotencyKey, idempotencyKey);
         }
 
         return client.SendAsync(request, cancellationToken);

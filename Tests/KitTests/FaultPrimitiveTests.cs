@@ -1,4 +1,3 @@
-using Replication.AppHost.ServiceFaults;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.KitTests;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 
 namespace Replication.Tests.Template;
 
@@ -22,45 +21,18 @@ public static class DotnetCommand
 {
     public static async Task<DotnetResult> RunAsync(string workingDirectory, TimeSpan timeout, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet", arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var inherited in start.Environment.Keys.Where(IsTestHostVariable).ToList())
-        {
-            start.Environment.Remove(inherited);
-        }
+        var environment = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            .Where(IsTestHostVariable)
+            .ToDictionary(name => name, _ => (string?)null);
+        environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        environment["DOTNET_NOLOGO"] = "1";
+        environment["MSBUILDDISABLENODEREUSE"] = "1";
+        var command = new CommandLine("dotnet", arguments) { WorkingDirectory = workingDirectory, Environment = environment };
 
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-
-        var output = new StringBuilder();
         var stopwatch = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, line) => Append(output, line.Data);
-        process.ErrorDataReceived += (_, line) => Append(output, line.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-            process.WaitForExit(); // drains the redirected output
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            throw new TimeoutException(new DotnetResult(string.Join(' ', arguments), -1, Snapshot(output), stopwatch.Elapsed).ToString());
-        }
-
-        return new DotnetResult(string.Join(' ', arguments), process.ExitCode, Snapshot(output), stopwatch.Elapsed);
+        var result = await CommandRunner.RunAsync(command, timeout, TestContext.Current.CancellationToken);
+        var run = new DotnetResult(string.Join(' ', arguments), result.ExitCode, result.StandardOutput + result.StandardError, stopwatch.Elapsed);
+        return result.Outcome == CommandOutcome.TimedOut ? throw new TimeoutException(run.ToString()) : run;
     }
 
     private static bool IsTestHostVariable(string name) =>
@@ -68,25 +40,4 @@ public static class DotnetCommand
         || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
         || name.StartsWith("TESTINGPLATFORM", StringComparison.OrdinalIgnoreCase)
         || name.Equals("DOTNET_HOST_PATH", StringComparison.OrdinalIgnoreCase);
-
-    private static void Append(StringBuilder output, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (output)
-        {
-            output.AppendLine(line);
-        }
-    }
-
-    private static string Snapshot(StringBuilder output)
-    {
-        lock (output)
-        {
-            return output.ToString();
-        }
-    }
 }

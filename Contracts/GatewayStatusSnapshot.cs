@@ -1,0 +1,12 @@
+namespace Replication.Contracts;
+
+/// <summary>What <see cref="ServicePaths.GatewayStatus"/> answers: the gateway's view of the services right now.</summary>
+/// <param name="ActiveService">The service that answered the last request (<c>X-Served-By</c>), or <see cref="NoService"/>.</param>
+/// <param name="Circuits">Each service's circuit state, by service name: <c>Closed</c>, <c>Open</c>, <c>HalfOpen</c> or <c>Isolated</c>.</param>
+/// <param name="Failovers">How many times the active service changed from the primary to another service.</param>
+/// <param name="LastSwitch">The last change of active service, with its time (<c>23:41:07: primaryservice → backupservice</c>).</param>
+public sealed record GatewayStatusSnapshot(string ActiveService, IReadOnlyDictionary<string, string> Circuits, long Failovers, string? LastSwitch)
+{
+    /// <summary>The active service when the last request reached no service.</summary>
+    public const string NoService = "none";
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// Dashboard commands on each PostgreSQL node: Promote, Rejoin, Show lag and Kill postmaster. The testing kit runs
+/// the same commands, so a fault injected from a test and one clicked in the dashboard are the same code.
+/// </summary>
+public static class PostgresNodeCommands
+{
+    /// <summary>Makes a replica the primary (a switchover when the primary runs, a failover when it does not).</summary>
+    public const string Promote = "promote";
+
+    /// <summary>Makes a fenced, stopped or broken node a replica of the current primary again.</summary>
+    public const string Rejoin = "rejoin";
+
+    /// <summary>Shows each replica's lag behind the current primary.</summary>
+    public const string ShowLag = "show-lag";
+
+    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
+    public const string KillPostmaster = "kill-postmaster";
+
+    internal static IResourceBuilder<T> WithReplicationCommands<T>(this IResourceBuilder<T> builder, PostgresNode node)
+        where T : IResource
+    {
+        var replicaSet = node.Parent;
+
+        builder.WithCommand(Promote, "Promote", async context =>
+        {
+            await context.Services.GetRequiredService<ReplicaSetFailover>()
+                .PromoteAsync(replicaSet, node, "promoted by command", context.CancellationToken);
+            return CommandResults.Success($"{node.Name} is the primary.");
+        }, new CommandOptions
+        {
+            Description = "Make this replica the primary. A running primary is stopped and fenced first (a switchover).",
+            ConfirmationMessage = $"Promote {node.Name} to primary? The current primary will be stopped and fenced.",
+            IconName = "ArrowCircleUp",
+            UpdateState = context => IsRunning(context) && CurrentPrimary(context.Services, replicaSet) != node
+                ? ResourceCommandState.Enabled
+                : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(Rejoin, "Rejoin", async context =>
+        {
+            var services = context.Services;
+            var commands = services.GetRequiredService<ResourceCommandService>();
+            var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node.Resource);
+            var failover = services.GetRequiredService<ReplicaSetFailover>();
+            await failover.StopNodeAsync(node, context.CancellationToken);
+            await replicaSet.Runtime.RejoinAsync(node, failover.CurrentPrimaryOf(replicaSet), log, context.CancellationToken);
+            var started = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StartCommand, context.CancellationToken);
+            if (!started.Success)
+            {
+                return CommandResults.Failure($"{node.Name} was rejoined but did not start: {started.Message}");
+            }
+
+            var notifications = services.GetRequiredService<ResourceNotificationService>();
+            await notifications.PublishUpdateAsync(node.Resource, snapshot => snapshot with
+            {
+                Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, null),
+            });
+            // Healthy means streaming from the primary: only then has the node really rejoined.
+            await notifications.WaitForResourceHealthyAsync(node.Name, context.CancellationToken).WaitAsync(TimeSpan.FromMinutes(1), context.CancellationToken);
+            return CommandResults.Success($"{node.Name} follows {failover.CurrentPrimaryOf(replicaSet).Name}.");
+        }, new CommandOptions
+        {
+            Description = "Make this node a replica of the current primary again: pg_rewind, or a fresh base backup.",
+            ConfirmationMessage = $"Rejoin {node.Name}? It is stopped, rewound to the current primary's history, and started as a replica.",
+            IconName = "ArrowSync",
+            // A healthy, streaming replica has nothing to rejoin; a fenced, stopped or broken former primary or replica has.
+            UpdateState = context => CurrentPrimary(context.Services, replicaSet) != node
+                                     && (IsFenced(context) || !IsRunning(context) || context.ResourceSnapshot.HealthStatus != HealthStatus.Healthy)
+                ? ResourceCommandState.Enabled
+                : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(ShowLag, "Show lag", async context =>
+        {
+            var primary = CurrentPrimary(context.Services, replicaSet);
+            await using var connection = await PostgresConnections.OpenAdminAsync(primary, context.CancellationToken);
+            var lines = new List<string> { $"primary {primary.Name}" };
+            foreach (var standby in await StandbyObservation.ReadAsync(connection, context.CancellationToken))
+            {
+                lines.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{standby.Name}: {standby.State}, {standby.SyncState}, {standby.LagBytes ?? 0} bytes, {standby.LagSeconds ?? 0:0.###} s behind"));
+            }
+
+            return CommandResults.Success(string.Join("; ", lines));
+        }, new CommandOptions
+        {
+            Description = "Each replica's replay lag behind the current primary, from pg_stat_replication.",
+            IconName = "Timer",
+            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(KillPostmaster, "Kill postmaster", async context =>
+        {
+            var killed = await replicaSet.Runtime.KillAsync(
+                node, context.Services.GetRequiredService<ResourceNotificationService>(), context.CancellationToken);
+            return killed is null
+                ? CommandResults.Failure($"{node.Name} has no running server.")
+                : CommandResults.Success($"Sent SIGKILL to {node.Name}'s postmaster ({killed}).");
+        }, new CommandOptions
+        {
+            Description = "SIGKILL the server, as a crash would. With automatic failover on, a replica is promoted.",
+            ConfirmationMessage = $"Kill {node.Name}'s postmaster with SIGKILL?",
+            IconName = "Flash",
+            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        return builder;
+    }
+
+    private static PostgresNode CurrentPrimary(IServiceProvider services, PostgresReplicaSetResource replicaSet) =>
+        services.GetRequiredService<ReplicaSetFailover>().CurrentPrimaryOf(replicaSet);
+
+    private static bool IsRunning(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
+
+    private static bool IsFenced(UpdateCommandStateContext context) =>
+        context.ResourceSnapshot.Properties.Any(property => property.Name == ReplicaSetProperties.Fenced && property.Value is not null);
+}

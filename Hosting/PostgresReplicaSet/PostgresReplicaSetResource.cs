@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>
+/// A PostgreSQL primary and its streaming replicas. The set itself runs nothing: it owns the nodes
+/// (<c>pg-0</c> … <c>pg-N</c>), the roles' passwords and the databases, and shows the runtime and
+/// durability in the dashboard. Which node is primary right now is run-time state, kept by the set's HA manager,
+/// not by this resource.
+/// </summary>
+public sealed class PostgresReplicaSetResource : Resource
+{
+    /// <summary>The superuser every node is initialised with.</summary>
+    public const string SuperuserName = "postgres";
+
+    /// <summary>The role replicas stream as (<c>LOGIN REPLICATION</c>, nothing else).</summary>
+    public const string ReplicationUserName = "replicator";
+
+    /// <summary>The role the services connect as: it owns the databases and is not a superuser.</summary>
+    public const string ApplicationUserName = "app";
+
+    private readonly List<PostgresNode> nodes = [];
+    private readonly List<PostgresReplicaSetDatabaseResource> databases = [];
+
+    internal PostgresReplicaSetResource(
+        string name,
+        ParameterResource superuserPassword,
+        ParameterResource replicationPassword,
+        ParameterResource applicationPassword,
+        PostgresReplicaSetOptions options,
+        IPostgresReplicaSetRuntime runtime) : base(name)
+    {
+        SuperuserPassword = superuserPassword;
+        ReplicationPassword = replicationPassword;
+        ApplicationPassword = applicationPassword;
+        Options = options;
+        Runtime = runtime;
+    }
+
+    /// <summary>The superuser's password (a generated parameter).</summary>
+    public ParameterResource SuperuserPassword { get; }
+
+    /// <summary>The replication role's password (a generated parameter).</summary>
+    public ParameterResource ReplicationPassword { get; }
+
+    /// <summary>The application role's password (a generated parameter).</summary>
+    public ParameterResource ApplicationPassword { get; }
+
+    /// <summary>The settings the set was built with.</summary>
+    public PostgresReplicaSetOptions Options { get; }
+
+    /// <summary>Every node, <c>pg-0</c> (the initial primary) first.</summary>
+    public IReadOnlyList<PostgresNode> Nodes => nodes;
+
+    /// <summary>The databases added with <c>AddDatabase</c>.</summary>
+    public IReadOnlyList<PostgresReplicaSetDatabaseResource> Databases => databases;
+
+    /// <summary>The node that is initialised as the primary: <c>pg-0</c>.</summary>
+    public PostgresNode InitialPrimary => nodes[0];
+
+    /// <summary>
+    /// <c>host0:port0,host1:port1,…</c>: every node, so Npgsql's multi-host data source can find the
+    /// current primary and the standbys itself, whatever their roles are now.
+    /// </summary>
+    public ReferenceExpression HostList
+    {
+        get
+        {
+            var builder = new ReferenceExpressionBuilder();
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                if (i > 0)
+                {
+                    builder.AppendLiteral(",");
+                }
+
+                builder.Append($"{nodes[i].Endpoint.Property(EndpointProperty.IPV4Host)}:{nodes[i].Endpoint.Property(EndpointProperty.Port)}");
+            }
+
+            return builder.Build();
+        }
+    }
+
+    /// <summary>The runtime (process or container) the nodes run on.</summary>
+    internal IPostgresReplicaSetRuntime Runtime { get; }
+
+    /// <summary><c>{set}-{index}</c>: <c>pg-0</c>, <c>pg-1</c>, …</summary>
+    internal static string NodeName(string replicaSetName, int index) =>
+        string.Create(CultureInfo.InvariantCulture, $"{replicaSetName}-{index}");
+
+    internal void AddNode(PostgresNode node) => nodes.Add(node);
+
+    internal void AddDatabase(PostgresReplicaSetDatabaseResource database) => databases.Add(database);
+}

@@ -1,0 +1,62 @@
+using System.Diagnostics;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>The runtime a replica set runs on, and why, as the dashboard shows it.</summary>
+internal sealed record PostgresRuntimeChoice(IPostgresReplicaSetRuntime Runtime, string Description);
+
+internal static class PostgresRuntimeSelector
+{
+    /// <summary>How long <c>Auto</c> waits for the container runtime to answer before it settles for Process.</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
+    private const string LogCategory = "Aspire.Hosting.PostgresReplicaSet";
+
+    public static PostgresRuntimeChoice Resolve(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
+    {
+        var containerRuntime = ContainerRuntimeCli.Configured(builder.Configuration);
+        var (kind, reason) = options.Runtime switch
+        {
+            PostgresRuntime.Process => (PostgresRuntime.Process, "configured"),
+            PostgresRuntime.Container => (PostgresRuntime.Container, "configured"),
+            // A manifest can only describe containers, so publishing needs no probe.
+            _ when builder.ExecutionContext.IsPublishMode => (PostgresRuntime.Container, "auto: publishing"),
+            _ => Probe(containerRuntime),
+        };
+
+        var description = $"{kind} ({reason})";
+        StartupMessages.Log(builder, LogCategory, LogLevel.Information, $"PostgreSQL replica set runtime: {description}");
+        return new PostgresRuntimeChoice(kind == PostgresRuntime.Container
+            ? new PostgresContainerRuntime(containerRuntime, options.DataVolumes)
+            : ProcessRuntime(builder, options), description);
+    }
+
+    /// <summary>
+    /// <c>Auto</c>: containers when the configured container runtime answers <c>info</c> within <see cref="ProbeTimeout"/>.
+    /// The model is built synchronously, so the probe waits on the process itself.
+    /// </summary>
+    internal static (PostgresRuntime Kind, string Reason) Probe(ContainerRuntimeCli containerRuntime)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        var answers = containerRuntime.Answers(ProbeTimeout);
+        var elapsed = $"{stopwatch.Elapsed.TotalMilliseconds:F0} ms";
+        return answers
+            ? (PostgresRuntime.Container, $"auto: {containerRuntime} answered in {elapsed}")
+            : (PostgresRuntime.Process, $"auto: {containerRuntime} did not answer, {elapsed}");
+    }
+
+    private static PostgresProcessRuntime ProcessRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
+    {
+        var binaries = PostgresBinaries.Locate(options.BinDirectory);
+        if (binaries is null && builder.ExecutionContext.IsRunMode)
+        {
+            StartupMessages.FailAtStart(builder, LogCategory, PostgresBinaries.InstallHint);
+        }
+
+        return new PostgresProcessRuntime(binaries ?? new PostgresBinaries("/usr/bin"), builder.ExecutionContext.IsRunMode);
+    }
+}

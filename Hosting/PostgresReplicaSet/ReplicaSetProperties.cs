@@ -1,0 +1,32 @@
+namespace Aspire.Hosting.ApplicationModel;
+
+/// <summary>Names of the dashboard properties the replica set publishes.</summary>
+public static class ReplicaSetProperties
+{
+    /// <summary>On the set: the runtime the nodes run on, and why it was chosen (<c>Process (auto: docker did not answer, 90 ms)</c>).</summary>
+    public const string Runtime = "postgres.runtime";
+
+    /// <summary>On the set: <c>Async</c> or <c>Sync</c>.</summary>
+    public const string Durability = "postgres.durability";
+
+    /// <summary>On the set: how many replicas run beside the primary.</summary>
+    public const string Replicas = "postgres.replicas";
+
+    /// <summary><c>primary</c> or <c>replica</c>, as the node itself reports it (<c>pg_is_in_recovery()</c>).</summary>
+    public const string Role = "postgres.role";
+
+    /// <summary>The primary's current WAL position, or a replica's last replayed one.</summary>
+    public const string Lsn = "postgres.lsn";
+
+    /// <summary>A replica's replay lag behind the primary, in bytes.</summary>
+    public const string LagBytes = "postgres.lag.bytes";
+
+    /// <summary>A replica's replay lag behind the primary, in seconds (<c>pg_stat_replication.replay_lag</c>).</summary>
+    public const string LagSeconds = "postgres.lag.seconds";
+
+    /// <summary><c>true</c> on a former primary that was fenced by a failover and must be rejoined before it is used again.</summary>
+    public const string Fenced = "postgres.fenced";
+
+    /// <summary>A replica's state in the primary's eyes: <c>sync</c>, <c>quorum</c>, <c>potential</c> or <c>async</c>.</summary>
+    public const string SyncState = "postgres.sync_state";
+}

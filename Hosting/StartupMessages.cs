@@ -1,0 +1,32 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Aspire.Hosting;
+
+/// <summary>
+/// Messages decided while the model is built but written once the app starts, when logging exists; and the one
+/// readable way to refuse to start: a single line and exit code 1, instead of a stack trace.
+/// </summary>
+internal static class StartupMessages
+{
+    public static void Log(IDistributedApplicationBuilder builder, string category, LogLevel level, string message) =>
+        builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+        {
+            startEvent.Services.GetRequiredService<ILoggerFactory>().CreateLogger(category).Log(level, "{Message}", message);
+            return Task.CompletedTask;
+        });
+
+    /// <summary>Stops the AppHost before anything starts, with <paramref name="message"/> as its one line.</summary>
+    public static void FailAtStart(IDistributedApplicationBuilder builder, string category, string message)
+    {
+        Log(builder, category, LogLevel.Critical, message);
+        builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+        {
+            Environment.ExitCode = 1;
+            startEvent.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            return Task.CompletedTask;
+        });
+    }
+}
