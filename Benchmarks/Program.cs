@@ -1,8 +1,9 @@
 using Replication.Benchmarks;
 using Replication.Benchmarks.Reporting;
 
-// dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json]
-// Progress goes to stderr; the tables, ready to paste into the README, to stdout.
+// dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json] [--sections a,b] [--replicas 0,1,4]
+//     [--connections 32,256] [--rounds 3] [--seconds 5] [--load-generators wrk,dotnet] [--workloads read,write]
+// Progress goes to stderr; the tables, ready to paste into the README, to stdout. See the README, section Performance.
 var settings = BenchmarkSettings.Parse(args);
 
 // The in-process AppHost logs its resources to the console; stdout carries only the report.

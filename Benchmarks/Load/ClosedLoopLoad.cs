@@ -1,23 +1,33 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Replication.Benchmarks.Load;
 
-public sealed record ThroughputResult(int Clients, int Requests, int Failed, double RequestsPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max);
+/// <summary>What one load run measured; <paramref name="ClientCpu"/> is the load generator's own CPU time during it, when known.</summary>
+public sealed record ThroughputResult(int Clients, int Requests, int Failed, double RequestsPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan? ClientCpu = null);
 
 /// <summary>
-/// The load generator for throughput: <c>clients</c> concurrent loops, each sending the next GET as soon as the previous
-/// answered (closed loop, no pacing), over one connection per client. Only requests started after the warm-up count.
+/// The benchmark's C# load generator: <c>clients</c> concurrent loops, each sending the next request as soon as the
+/// previous one answered (closed loop, no pacing), over one connection per client. Only requests started after the
+/// warm-up count.
 /// </summary>
 public static class ClosedLoopLoad
 {
+    public static Task<ThroughputResult> RunAsync(
+        Uri baseAddress, IReadOnlyList<string> paths, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        RunAsync(baseAddress, Workload.Read, paths, clients, warmup, duration, cancellationToken);
+
     public static async Task<ThroughputResult> RunAsync(
-        Uri baseAddress, IReadOnlyList<string> paths, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken = default)
+        Uri baseAddress, Workload workload, IReadOnlyList<string> paths, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false, UseCookies = false };
         using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        var runTag = Workloads.NewRunTag();
         var clock = Stopwatch.StartNew();
         var measureFrom = warmup;
         var stopAt = warmup + duration;
+        var cpuAtStart = TimeSpan.Zero;
+        var measuring = Task.Delay(warmup, cancellationToken).ContinueWith(_ => cpuAtStart = ProcessCpu(), cancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(index => Task.Run(async () =>
         {
             var latencies = new List<TimeSpan>();
@@ -28,7 +38,13 @@ public static class ClosedLoopLoad
                 bool succeeded;
                 try
                 {
-                    using var response = await client.GetAsync(paths[sequence % paths.Count], cancellationToken);
+                    using var request = workload == Workload.Read
+                        ? new HttpRequestMessage(HttpMethod.Get, paths[sequence % paths.Count])
+                        : new HttpRequestMessage(HttpMethod.Post, "/users")
+                        {
+                            Content = new StringContent(Workloads.WriteBody(runTag, index, sequence), Encoding.UTF8, "application/json"),
+                        };
+                    using var response = await client.SendAsync(request, cancellationToken);
                     await response.Content.LoadIntoBufferAsync(cancellationToken);
                     succeeded = response.IsSuccessStatusCode;
                 }
@@ -46,9 +62,17 @@ public static class ClosedLoopLoad
 
             return (latencies, failed);
         }, cancellationToken)));
+        await measuring;
+        var clientCpu = ProcessCpu() - cpuAtStart;
 
         var all = perClient.SelectMany(result => result.latencies).ToList();
         return new ThroughputResult(clients, all.Count, perClient.Sum(result => result.failed), all.Count / duration.TotalSeconds,
-            Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? TimeSpan.Zero : all.Max());
+            Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? TimeSpan.Zero : all.Max(), clientCpu);
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 }
