@@ -11,7 +11,7 @@ public static class GatewayExtensions
         builder.Services.AddSingleton<AddedLatencyMeter>();
         builder.Services.AddSingleton<ServiceForwarder>();
         builder.Services.AddHttpForwarder();
-        builder.Services.AddLoadShedding();
+        builder.Services.AddSingleton<LoadShedding>();
 
         builder.Services.AddHttpClient(ServiceForwarder.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
@@ -34,10 +34,9 @@ public static class GatewayExtensions
     /// <summary>Forwards the public API (<c>/users</c>). Service-internal routes, such as fault hooks, stay internal.</summary>
     public static WebApplication MapForwardedApi(this WebApplication app)
     {
-        app.UseRateLimiter();
         RequestDelegate forward = app.Services.GetRequiredService<ServiceForwarder>().ForwardAsync;
-        app.Map("/users", forward).RequireRateLimiting(LoadShedding.PolicyName);
-        app.Map("/users/{**rest}", forward).RequireRateLimiting(LoadShedding.PolicyName);
+        app.Map("/users", forward);
+        app.Map("/users/{**rest}", forward);
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using Replication.Contracts;
 using Yarp.ReverseProxy.Forwarder;
@@ -19,6 +20,7 @@ public sealed class ServiceForwarder : IDisposable
     private readonly HttpTransformer transformer;
     private readonly GatewayTelemetry telemetry;
     private readonly AddedLatencyMeter addedLatency;
+    private readonly LoadShedding loadShedding;
     private readonly ILogger<ServiceForwarder> logger;
     private readonly string destinationPrefix;
 
@@ -32,8 +34,9 @@ public sealed class ServiceForwarder : IDisposable
 
     public ServiceForwarder(
         IHttpForwarder forwarder, IHttpMessageHandlerFactory handlers, IOptions<GatewayOptions> options, GatewayTelemetry telemetry,
-        AddedLatencyMeter addedLatency, ILogger<ServiceForwarder> logger)
+        AddedLatencyMeter addedLatency, LoadShedding loadShedding, ILogger<ServiceForwarder> logger)
     {
+        this.loadShedding = loadShedding;
         this.forwarder = forwarder;
         this.telemetry = telemetry;
         this.addedLatency = addedLatency;
@@ -47,6 +50,23 @@ public sealed class ServiceForwarder : IDisposable
     public async Task ForwardAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        RateLimitLease slot;
+        try
+        {
+            slot = await loadShedding.AcquireAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return; // The client left while its request was queued.
+        }
+
+        using var lease = slot;
+        if (!slot.IsAcquired)
+        {
+            await loadShedding.RejectAsync(context);
+            return;
+        }
+
         var upstream = new UpstreamTiming();
         context.Features.Set(upstream);
         var error = await forwarder.SendAsync(context, destinationPrefix, invoker, requestConfig, transformer);

@@ -4,7 +4,11 @@ using System.Text;
 namespace Replication.Benchmarks.Load;
 
 /// <summary>What one load run measured; <paramref name="ClientCpu"/> is the load generator's own CPU time during it, when known.</summary>
-public sealed record ThroughputResult(int Clients, int Requests, int Failed, double RequestsPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan? ClientCpu = null);
+public sealed record ThroughputResult(int Clients, int Requests, int Failed, double RequestsPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan? ClientCpu = null)
+{
+    /// <summary>Responses whose X-Served-By was backupservice: hedged or failed over by the gateway, or moved there by YARP's health checks.</summary>
+    public int ServedByBackup { get; init; }
+}
 
 /// <summary>
 /// The benchmark's C# load generator: <c>clients</c> concurrent loops, each sending the next request as soon as the
@@ -32,10 +36,12 @@ public static class ClosedLoopLoad
         {
             var latencies = new List<TimeSpan>();
             var failed = 0;
+            var backup = 0;
             for (var sequence = index; clock.Elapsed < stopAt; sequence += clients)
             {
                 var start = clock.Elapsed;
                 bool succeeded;
+                var servedByBackup = false;
                 try
                 {
                     using var request = workload == Workload.Read
@@ -47,6 +53,7 @@ public static class ClosedLoopLoad
                     using var response = await client.SendAsync(request, cancellationToken);
                     await response.Content.LoadIntoBufferAsync(cancellationToken);
                     succeeded = response.IsSuccessStatusCode;
+                    servedByBackup = response.Headers.TryGetValues("X-Served-By", out var servedBy) && servedBy.Contains("backupservice");
                 }
                 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {
@@ -57,17 +64,21 @@ public static class ClosedLoopLoad
                 {
                     latencies.Add(clock.Elapsed - start);
                     failed += succeeded ? 0 : 1;
+                    backup += servedByBackup ? 1 : 0;
                 }
             }
 
-            return (latencies, failed);
+            return (latencies, failed, backup);
         }, cancellationToken)));
         await measuring;
         var clientCpu = ProcessCpu() - cpuAtStart;
 
         var all = perClient.SelectMany(result => result.latencies).ToList();
         return new ThroughputResult(clients, all.Count, perClient.Sum(result => result.failed), all.Count / duration.TotalSeconds,
-            Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? TimeSpan.Zero : all.Max(), clientCpu);
+            Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? TimeSpan.Zero : all.Max(), clientCpu)
+        {
+            ServedByBackup = perClient.Sum(result => result.backup),
+        };
     }
 
     private static TimeSpan ProcessCpu()

@@ -74,13 +74,16 @@ public static class WrkLoad
             throw new InvalidOperationException($"wrk exited with {process.ExitCode}: {text}{await errors}");
         }
 
-        // requests, socket errors, non-2xx/3xx, duration µs, p50 µs, p99 µs, max µs
+        // requests, socket errors, non-2xx/3xx, duration µs, p50 µs, p99 µs, max µs, responses served by backupservice
         var figures = result[ResultMarker.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(value => double.Parse(value, CultureInfo.InvariantCulture)).ToArray();
         var requests = (int)figures[0];
         var seconds = figures[3] / 1e6;
         return new ThroughputResult(connections, requests, (int)(figures[1] + figures[2]), requests / seconds,
-            TimeSpan.FromMicroseconds(figures[4]), TimeSpan.FromMicroseconds(figures[5]), TimeSpan.FromMicroseconds(figures[6]), ChildrenCpu(text));
+            TimeSpan.FromMicroseconds(figures[4]), TimeSpan.FromMicroseconds(figures[5]), TimeSpan.FromMicroseconds(figures[6]), ChildrenCpu(text))
+        {
+            ServedByBackup = (int)figures[7],
+        };
     }
 
     /// <summary>The second line of bash's <c>times</c>: user and system time of its children, e.g. <c>0m1.234s 0m0.567s</c>.</summary>
@@ -105,11 +108,14 @@ public static class WrkLoad
 
     private static string Script(Workload workload, IReadOnlyList<string> paths)
     {
-        var script = new StringBuilder();
+        var script = new StringBuilder("threads = {}\n");
         if (workload == Workload.Read)
         {
             script.AppendLine(CultureInfo.InvariantCulture, $"local paths = {{ {string.Join(", ", paths.Select(path => $"\"{path}\""))} }}");
             script.AppendLine("""
+                setup = function(thread)
+                  table.insert(threads, thread)
+                end
                 local counter = 0
                 request = function()
                   counter = counter + 1
@@ -122,10 +128,9 @@ public static class WrkLoad
             // setup runs once per thread in the main Lua state; each thread gets its own tag, so every email is unique.
             script.AppendLine(CultureInfo.InvariantCulture, $"local run = \"{Workloads.NewRunTag()}\"");
             script.AppendLine("""
-                local threads = 0
                 setup = function(thread)
-                  threads = threads + 1
-                  thread:set("tag", run .. "-" .. threads)
+                  table.insert(threads, thread)
+                  thread:set("tag", run .. "-" .. #threads)
                 end
                 local counter = 0
                 local headers = { ["Content-Type"] = "application/json" }
@@ -137,12 +142,19 @@ public static class WrkLoad
                 """);
         }
 
+        // Each thread counts, in its own Lua state, the responses the backup served (a hedge or a failover); done() adds them up.
         script.AppendLine(CultureInfo.InvariantCulture, $$"""
+            backups = 0
+            response = function(status, headers, body)
+              if headers["X-Served-By"] == "backupservice" then backups = backups + 1 end
+            end
             done = function(summary, latency, requests)
               local errors = summary.errors
-              io.write(string.format("{{ResultMarker}} %d %d %d %d %d %d %d\n", summary.requests,
+              local served = 0
+              for _, thread in ipairs(threads) do served = served + (thread:get("backups") or 0) end
+              io.write(string.format("{{ResultMarker}} %d %d %d %d %d %d %d %d\n", summary.requests,
                 errors.connect + errors.read + errors.write + errors.timeout, errors.status, summary.duration,
-                latency:percentile(50), latency:percentile(99), latency.max))
+                latency:percentile(50), latency:percentile(99), latency.max, served))
             end
             """);
         return script.ToString();

@@ -14,7 +14,7 @@ public static class GatewayOverheadTables
     {
         var table = new ResultTable(key, $"Gateway overhead: {workload.Describe()}, closed loop, medians of {settings.OverheadRounds} interleaved rounds",
             "connections", "client", "path", "telemetry", "req/s", "p50 ms", "p99 ms", "failed", "req/s ÷ direct", "req/s ÷ YARP", "p99 ÷ YARP",
-            "proxy CPU µs/req", "client CPU %");
+            "proxy CPU µs/req", "client CPU %", "served by backup");
         foreach (var connections in settings.OverheadConnections)
         {
             foreach (var generator in generators)
@@ -34,7 +34,7 @@ public static class GatewayOverheadTables
                         direct is null ? null : ResultTable.Ratio(median.RequestsPerSecond / direct.RequestsPerSecond),
                         yarp is null || target.Resource is null ? null : ResultTable.Ratio(median.RequestsPerSecond / yarp.RequestsPerSecond),
                         yarp is null || target.Resource is null ? null : ResultTable.Ratio(median.P99 / yarp.P99),
-                        median.ProxyCpuMicrosecondsPerRequest, median.ClientCpuPercent);
+                        median.ProxyCpuMicrosecondsPerRequest, median.ClientCpuPercent, median.ServedByBackup);
                 }
             }
         }
@@ -48,7 +48,8 @@ public static class GatewayOverheadTables
                         "each connection sends its next request when the last one answered. client CPU %: the load generator's CPU time over the run (100 % is one core; for the C# client, the whole benchmark process).");
         table.Notes.Add("Every proxy is its own process, started by Aspire the same way from a Release build, with the same ServiceDefaults, logging (Warning) and environment, " +
                         "listening on its own port (no Aspire proxy in front); telemetry on: traces, metrics and logs exported over OTLP to the Aspire dashboard; off: OTEL_SDK_DISABLED=true. " +
-                        "req/s ÷ YARP and p99 ÷ YARP compare with YARP under the same telemetry, client and connections. proxy CPU µs/req: the proxy process's CPU time over the run divided by its requests.");
+                        "req/s ÷ YARP and p99 ÷ YARP compare with YARP under the same telemetry, client and connections. proxy CPU µs/req: the proxy process's CPU time over the run divided by its requests. " +
+                        "served by backup: responses (all rounds) that backupservice answered; through the gateway, a request the primary did not answer within the hedging delay (300 ms) is hedged there, so on an overloaded machine the gateway does extra work that YARP does not.");
         table.Notes.Add("The YARP baseline (Benchmarks/YarpBaseline) is Yarp.ReverseProxy 2.3.0: FirstAlphabetical over primaryservice and backupservice, " +
                         "active health checks (GET /health every 1 s, 1 s timeout, unhealthy after 2 failures), passive transport-failure checks over a 2 s window " +
                         "with 2 s reactivation (the gateway's circuit breaks for 2 s), no retries.");
@@ -74,7 +75,8 @@ public static class GatewayOverheadTables
 }
 
 /// <summary>Per figure, the median over the rounds of one cell.</summary>
-public sealed record OverheadMedian(double RequestsPerSecond, TimeSpan P50, TimeSpan P99, int Failed, string? ProxyCpuMicrosecondsPerRequest, string? ClientCpuPercent)
+public sealed record OverheadMedian(
+    double RequestsPerSecond, TimeSpan P50, TimeSpan P99, int Failed, string? ProxyCpuMicrosecondsPerRequest, string? ClientCpuPercent, int ServedByBackup)
 {
     public static OverheadMedian Of(IReadOnlyList<OverheadRun> runs, TimeSpan duration)
     {
@@ -85,12 +87,15 @@ public sealed record OverheadMedian(double RequestsPerSecond, TimeSpan P50, Time
             MedianOf(runs.Select(run => run.Result.RequestsPerSecond)), MedianOf(runs.Select(run => run.Result.P50)), MedianOf(runs.Select(run => run.Result.P99)),
             runs.Sum(run => run.Result.Failed),
             proxyCpu.Count == 0 ? null : MedianOf(proxyCpu).ToString("F0", CultureInfo.InvariantCulture),
-            clientCpu.Count == 0 ? null : MedianOf(clientCpu).ToString("F0", CultureInfo.InvariantCulture));
+            clientCpu.Count == 0 ? null : MedianOf(clientCpu).ToString("F0", CultureInfo.InvariantCulture),
+            runs.Sum(run => run.Result.ServedByBackup));
     }
 
-    private static T MedianOf<T>(IEnumerable<T> values)
+    private static double MedianOf(IEnumerable<double> values)
     {
         var ordered = values.Order().ToList();
-        return ordered[ordered.Count / 2];
+        return ordered.Count % 2 == 1 ? ordered[ordered.Count / 2] : (ordered[ordered.Count / 2 - 1] + ordered[ordered.Count / 2]) / 2;
     }
+
+    private static TimeSpan MedianOf(IEnumerable<TimeSpan> values) => TimeSpan.FromTicks((long)MedianOf(values.Select(value => (double)value.Ticks)));
 }
