@@ -13,6 +13,9 @@ namespace Replication.Gateway;
 /// </summary>
 public sealed class GatewayTelemetry
 {
+    // Boxed once: a response's status tag allocates nothing.
+    private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(code => (object)code)];
+
     private readonly GatewayStatus status;
     private readonly Counter<long> responses;
     private readonly Counter<long> hedges;
@@ -44,9 +47,6 @@ public sealed class GatewayTelemetry
             backupResponses.Add(1, new KeyValuePair<string, object?>("service", servedBy));
         }
     }
-
-    // Boxed once: a response's status tag allocates nothing.
-    private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(code => (object)code)];
 
     private static object BoxedStatus(int statusCode) => (uint)statusCode < BoxedStatusCodes.Length ? BoxedStatusCodes[statusCode] : statusCode;
 

@@ -3,7 +3,7 @@ namespace Replication.Benchmarks.Graphs;
 /// <summary>One proxy in the comparison: an Aspire resource of the benchmark's graph, with its telemetry on or off.</summary>
 public sealed record Proxy(string Resource, string Name, bool Telemetry)
 {
-    public static readonly Proxy Gateway = new("gateway", "our gateway", true);
+    public static readonly Proxy Gateway = new(ResourceNames.Gateway, "our gateway", true);
     public static readonly Proxy GatewayTelemetryOff = new("gateway-telemetry-off", "our gateway", false);
     public static readonly Proxy Yarp = new("yarp", "YARP baseline", true);
     public static readonly Proxy YarpTelemetryOff = new("yarp-telemetry-off", "YARP baseline", false);
@@ -25,8 +25,8 @@ public sealed class ProxyComparisonGraph() : ConfiguredGraph("2 replicas, Async,
 
     protected override void Configure(IDistributedApplicationTestingBuilder builder)
     {
-        var primary = builder.CreateResourceBuilder<ProjectResource>("primaryservice");
-        var backup = builder.CreateResourceBuilder<ProjectResource>("backupservice");
+        var primary = builder.CreateResourceBuilder<ProjectResource>(ResourceNames.PrimaryService);
+        var backup = builder.CreateResourceBuilder<ProjectResource>(ResourceNames.BackupService);
         Unproxied(builder.CreateResourceBuilder<ProjectResource>(Proxy.Gateway.Resource));
 
         Configure(builder.AddProject<Projects.Replication_Gateway>(Proxy.GatewayTelemetryOff.Resource), Proxy.GatewayTelemetryOff, primary, backup);
@@ -41,7 +41,7 @@ public sealed class ProxyComparisonGraph() : ConfiguredGraph("2 replicas, Async,
             .WithReference(backup)
             .WaitFor(primary)
             .WaitFor(backup)
-            .WithHttpHealthCheck("/health");
+            .WithHttpHealthCheck(ServicePaths.Health);
         Unproxied(resource);
         if (!proxy.Telemetry)
         {

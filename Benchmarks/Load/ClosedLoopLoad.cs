@@ -53,7 +53,7 @@ public static class ClosedLoopLoad
                     using var response = await client.SendAsync(request, cancellationToken);
                     await response.Content.LoadIntoBufferAsync(cancellationToken);
                     succeeded = response.IsSuccessStatusCode;
-                    servedByBackup = response.Headers.TryGetValues("X-Served-By", out var servedBy) && servedBy.Contains("backupservice");
+                    servedByBackup = response.Headers.TryGetValues(ReplicationHeaders.ServedBy, out var servedBy) && servedBy.Contains(ResourceNames.BackupService);
                 }
                 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {

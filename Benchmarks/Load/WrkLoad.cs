@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 
 namespace Replication.Benchmarks.Load;
@@ -45,33 +44,12 @@ public static class WrkLoad
         // bash's `times` prints the CPU time of its children (wrk) once wrk has exited.
         var command = string.Create(CultureInfo.InvariantCulture,
             $"'{executable}' -t{threads} -c{connections} -d{Math.Max(1, (int)Math.Round(duration.TotalSeconds))}s --timeout 10s -s '{script}' '{baseAddress}' && times");
-        var start = new ProcessStartInfo("bash", ["-c", command])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(cancellationToken);
-        var errors = process.StandardError.ReadToEndAsync(cancellationToken);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-
-        var text = await output;
+        var run = await CommandRunner.RunAsync("bash", ["-c", command], duration + TimeSpan.FromMinutes(1), cancellationToken);
+        var text = run.StandardOutput;
         var result = text.Split('\n').FirstOrDefault(line => line.StartsWith(ResultMarker, StringComparison.Ordinal));
-        if (process.ExitCode != 0 || result is null)
+        if (!run.Succeeded || result is null)
         {
-            throw new InvalidOperationException($"wrk exited with {process.ExitCode}: {text}{await errors}");
+            throw new InvalidOperationException($"wrk {run.Describe()}: {text}{run.StandardError}");
         }
 
         // requests, socket errors, non-2xx/3xx, duration µs, p50 µs, p99 µs, max µs, responses served by backupservice
@@ -146,7 +124,7 @@ public static class WrkLoad
         script.AppendLine(CultureInfo.InvariantCulture, $$"""
             backups = 0
             response = function(status, headers, body)
-              if headers["X-Served-By"] == "backupservice" then backups = backups + 1 end
+              if headers["{{ReplicationHeaders.ServedBy}}"] == "{{ResourceNames.BackupService}}" then backups = backups + 1 end
             end
             done = function(summary, latency, requests)
               local errors = summary.errors

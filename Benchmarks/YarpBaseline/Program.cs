@@ -1,3 +1,4 @@
+using Replication.Contracts;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Health;
 
@@ -20,8 +21,8 @@ builder.Services.AddReverseProxy().LoadFromMemory(
         LoadBalancingPolicy = "FirstAlphabetical",
         Destinations = new Dictionary<string, DestinationConfig>
         {
-            ["1-primaryservice"] = new() { Address = ServiceAddress("primaryservice") },
-            ["2-backupservice"] = new() { Address = ServiceAddress("backupservice") },
+            [$"1-{ResourceNames.PrimaryService}"] = new() { Address = ServiceAddress(ResourceNames.PrimaryService) },
+            [$"2-{ResourceNames.BackupService}"] = new() { Address = ServiceAddress(ResourceNames.BackupService) },
         },
         HealthCheck = new HealthCheckConfig
         {
@@ -31,7 +32,7 @@ builder.Services.AddReverseProxy().LoadFromMemory(
                 Interval = TimeSpan.FromSeconds(1),
                 Timeout = TimeSpan.FromSeconds(1),
                 Policy = "ConsecutiveFailures",
-                Path = "/health",
+                Path = ServicePaths.Health,
             },
             Passive = new PassiveHealthCheckConfig { Enabled = true, Policy = "TransportFailureRate", ReactivationPeriod = TimeSpan.FromSeconds(2) },
         },

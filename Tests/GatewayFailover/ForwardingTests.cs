@@ -26,14 +26,14 @@ public sealed class ForwardingTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var primary = await StartServiceAsync("primaryservice", failWrites: true);
-        var backup = await StartServiceAsync("backupservice", failWrites: false);
+        var primary = await StartServiceAsync(ResourceNames.PrimaryService, failWrites: true);
+        var backup = await StartServiceAsync(ResourceNames.BackupService, failWrites: false);
 
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration["services:primaryservice:http:0"] = primary.ToString();
-        builder.Configuration["services:backupservice:http:0"] = backup.ToString();
+        builder.Configuration[$"services:{ResourceNames.PrimaryService}:http:0"] = primary.ToString();
+        builder.Configuration[$"services:{ResourceNames.BackupService}:http:0"] = backup.ToString();
         builder.Configuration["Gateway:MaxRequestBodyBytes"] = "1024";
         builder.AddServiceDefaults();
         builder.AddServiceForwarding();
@@ -64,22 +64,22 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var response = await gateway.SendAsync(request, TestContext.Current.CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal("backupservice", response.Headers.GetValues("X-Served-By").Single());
+        Assert.Equal(ResourceNames.BackupService, response.Headers.GetValues(ReplicationHeaders.ServedBy).Single());
         var attempts = seen.Where(s => s.Method == "POST").ToList();
-        Assert.Equal(["primaryservice", "backupservice"], attempts.Select(attempt => attempt.Service));
+        Assert.Equal([ResourceNames.PrimaryService, ResourceNames.BackupService], attempts.Select(attempt => attempt.Service));
         Assert.All(attempts, attempt =>
         {
             Assert.Equal(body, attempt.Body);
             Assert.Equal("/users?source=test", attempt.PathAndQuery);
             Assert.Equal("application/json; charset=utf-8", attempt.Headers["Content-Type"]);
             Assert.Equal("kept", attempt.Headers["X-Custom"]);
-            Assert.StartsWith("gateway-", attempt.Headers["Idempotency-Key"], StringComparison.Ordinal);
+            Assert.StartsWith("gateway-", attempt.Headers[ReplicationHeaders.IdempotencyKey], StringComparison.Ordinal);
             Assert.True(attempt.Headers.ContainsKey("X-Forwarded-For"), "X-Forwarded-For is missing.");
             // Hop-by-hop: the Connection header and every header it names stay with the client's connection.
             Assert.False(attempt.Headers.ContainsKey("X-Hop"), "A header named in Connection was forwarded.");
         });
         // The same key on both attempts is what makes the second a replay.
-        Assert.Single(attempts.Select(attempt => attempt.Headers["Idempotency-Key"]).Distinct());
+        Assert.Single(attempts.Select(attempt => attempt.Headers[ReplicationHeaders.IdempotencyKey]).Distinct());
     }
 
     [Fact]
@@ -89,9 +89,9 @@ public sealed class ForwardingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var attempt = Assert.Single(seen);
-        Assert.Equal(("primaryservice", "GET", "/users/7", ""), (attempt.Service, attempt.Method, attempt.PathAndQuery, attempt.Body));
+        Assert.Equal((ResourceNames.PrimaryService, "GET", "/users/7", ""), (attempt.Service, attempt.Method, attempt.PathAndQuery, attempt.Body));
         Assert.False(attempt.Headers.ContainsKey("Transfer-Encoding") || attempt.Headers.ContainsKey("Content-Length"), "A read was sent with a body.");
-        Assert.False(attempt.Headers.ContainsKey("Idempotency-Key"), "A read got an Idempotency-Key.");
+        Assert.False(attempt.Headers.ContainsKey(ReplicationHeaders.IdempotencyKey), "A read got an Idempotency-Key.");
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class ForwardingTests : IAsyncLifetime
             var body = await reader.ReadToEndAsync(context.RequestAborted);
             seen.Enqueue(new SeenRequest(name, context.Request.Method, context.Request.Path + context.Request.QueryString, body,
                 context.Request.Headers.ToDictionary(header => header.Key, header => header.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
-            context.Response.Headers["X-Served-By"] = name;
+            context.Response.Headers[ReplicationHeaders.ServedBy] = name;
             context.Response.StatusCode = HttpMethods.IsPost(context.Request.Method)
                 ? failWrites ? StatusCodes.Status500InternalServerError : StatusCodes.Status201Created
                 : StatusCodes.Status200OK;
