@@ -28,9 +28,15 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         var byReplicas = new List<ScalePoint>();
         DatabaseFailoverResult? asyncFailover = null;
 
-        if (settings.Includes(GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey, "service-failover"))
+        string[] comparisonSections = [GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey, "service-failover"];
+        string[] defaultGraphSections = ["scale-clients", "memory", "soak", "replication-lag", "database-failover"];
+        // The smoke run carries every section of the default graph on the comparison graph too: one boot fewer.
+        await using var comparison = settings.Includes(comparisonSections) || (settings.Smoke && settings.Includes(defaultGraphSections))
+            ? await BootAsync(boot, new ProxyComparisonGraph())
+            : null;
+        if (comparison is not null && settings.Includes(comparisonSections))
         {
-            await using var graph = await BootAsync(boot, new ProxyComparisonGraph());
+            var graph = comparison;
             var direct = new OverheadTarget($"direct to {ResourceNames.PrimaryService}", null, graph.ServiceAddress(ResourceNames.PrimaryService), null);
             IReadOnlyList<string> paths = await EntryPoint.For(direct.Name, direct.Address).SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
             var proxies = Proxy.All.ToDictionary(proxy => proxy, proxy => EntryPoint.For(proxy.Name, graph.ServiceAddress(proxy.Resource)));
@@ -46,9 +52,10 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
                 () => ServiceFailoverSection.RunAsync(graph, [new EntryPoint("our gateway", graph.Gateway), proxies[Proxy.Yarp]], settings, cancellationToken));
         }
 
-        if (settings.Includes("scale-clients", "memory", "soak", "replication-lag", "database-failover"))
+        if (settings.Includes(defaultGraphSections))
         {
-            await using var graph = await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas);
+            await using var own = settings.Smoke && comparison is not null ? null : await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas);
+            var graph = own ?? comparison!;
             var gateway = new EntryPoint("our gateway", graph.Gateway);
             IReadOnlyList<string> paths = await gateway.SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
 
