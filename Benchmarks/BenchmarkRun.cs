@@ -1,4 +1,3 @@
-using Replication.Benchmarks.Baseline;
 using Replication.Benchmarks.Graphs;
 using Replication.Benchmarks.Memory;
 using Replication.Benchmarks.Reporting;
@@ -29,18 +28,37 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         var byReplicas = new List<ScalePoint>();
         DatabaseFailoverResult? asyncFailover = null;
 
-        if (settings.Includes("gateway-overhead", "service-failover", "scale-clients", "memory", "soak", "replication-lag", "database-failover"))
+        string[] comparisonSections = [GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey, "service-failover"];
+        string[] defaultGraphSections = ["scale-clients", "memory", "soak", "replication-lag", "database-failover"];
+        // The smoke run carries every section of the default graph on the comparison graph too: one boot fewer.
+        await using var comparison = settings.Includes(comparisonSections) || (settings.Smoke && settings.Includes(defaultGraphSections))
+            ? await BootAsync(boot, new ProxyComparisonGraph())
+            : null;
+        if (comparison is not null && settings.Includes(comparisonSections))
         {
-            await using var graph = await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas);
-            var gateway = new EntryPoint("our gateway", graph.Gateway);
-            var direct = EntryPoint.For($"direct to {ResourceNames.PrimaryService}", graph.ServiceAddress(ResourceNames.PrimaryService));
-            IReadOnlyList<string> paths = await gateway.SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
-            await using var yarp = await YarpBaseline.StartAsync(graph.ServiceAddress(ResourceNames.PrimaryService), graph.ServiceAddress(ResourceNames.BackupService), cancellationToken);
-            var baseline = EntryPoint.For("YARP baseline", yarp.Address);
-            await baseline.WaitUntilServedByAsync(ServiceFaultScenario.Primary, cancellationToken);
+            var graph = comparison;
+            var direct = new OverheadTarget($"direct to {ResourceNames.PrimaryService}", null, graph.ServiceAddress(ResourceNames.PrimaryService), null);
+            IReadOnlyList<string> paths = await EntryPoint.For(direct.Name, direct.Address).SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
+            var proxies = Proxy.All.ToDictionary(proxy => proxy, proxy => EntryPoint.For(proxy.Name, graph.ServiceAddress(proxy.Resource)));
+            foreach (var entry in proxies.Values)
+            {
+                await entry.WaitUntilServedByAsync(ServiceFaultScenario.Primary, cancellationToken);
+            }
 
-            await SectionAsync("gateway-overhead", "Gateway overhead", () => GatewayOverheadSection.RunAsync([direct, gateway, baseline], paths, settings, cancellationToken));
-            await SectionAsync("service-failover", "Service failover under load", () => ServiceFailoverSection.RunAsync(graph, [gateway, baseline], settings, cancellationToken));
+            OverheadTarget[] targets = [direct, .. Proxy.All.Select(proxy => new OverheadTarget(proxy.Name, proxy.Telemetry, proxies[proxy].Address, proxy.Resource))];
+            await SectionsAsync([GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey], "Gateway overhead",
+                () => GatewayOverheadSection.RunAsync(graph, targets, paths, settings, cancellationToken));
+            await SectionAsync("service-failover", "Service failover under load",
+                () => ServiceFailoverSection.RunAsync(graph, [new EntryPoint("our gateway", graph.Gateway), proxies[Proxy.Yarp]], settings, cancellationToken));
+        }
+
+        if (settings.Includes(defaultGraphSections))
+        {
+            await using var own = settings.Smoke && comparison is not null ? null : await BootAsync(boot, "2 replicas, Async (default)", DefaultReplicas);
+            var graph = own ?? comparison!;
+            var gateway = new EntryPoint("our gateway", graph.Gateway);
+            IReadOnlyList<string> paths = await gateway.SeedUsersAsync(settings.Smoke ? 20 : 200, cancellationToken);
+
             await SectionAsync("scale-clients", "Scale: concurrent clients", async () =>
             {
                 foreach (var clients in settings.ClientCounts)
@@ -121,10 +139,13 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         }
     }
 
-    private static async Task<ConfiguredGraph> BootAsync(ResultTable boot, string description, params string[] arguments)
+    private static Task<ConfiguredGraph> BootAsync(ResultTable boot, string description, params string[] arguments) =>
+        BootAsync(boot, new ConfiguredGraph(description, arguments));
+
+    private static async Task<TGraph> BootAsync<TGraph>(ResultTable boot, TGraph graph) where TGraph : ConfiguredGraph
     {
-        var graph = await ConfiguredGraph.BootAsync(description, arguments);
-        boot.Add($"test fixture (DistributedApplicationTestingBuilder): {description}", ResultTable.Seconds(graph.BootTime));
+        await ConfiguredGraph.StartAsync(graph);
+        boot.Add($"test fixture (DistributedApplicationTestingBuilder): {graph.Description}", ResultTable.Seconds(graph.BootTime));
         return graph;
     }
 
@@ -145,6 +166,29 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         {
             Progress.Log($"Section {title} failed: {exception}");
             Tables.Add(new ResultTable(key, title, "figure") { Error = exception.Message });
+        }
+    }
+
+    /// <summary>A section that produces several tables, keyed as in the JSON output; on failure each records the error.</summary>
+    private async Task SectionsAsync(IReadOnlyList<string> keys, string title, Func<Task<IReadOnlyList<ResultTable>>> measure)
+    {
+        if (!settings.Includes([.. keys]))
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var table in await measure())
+            {
+                Tables.Add(table);
+                Console.Error.WriteLine(table.ToMarkdown());
+            }
+        }
+        catch (Exception exception) when (!stopping.IsCancellationRequested)
+        {
+            Progress.Log($"Section {title} failed: {exception}");
+            Tables.AddRange(keys.Select(key => new ResultTable(key, title, "figure") { Error = exception.Message }));
         }
     }
 

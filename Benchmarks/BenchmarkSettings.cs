@@ -1,3 +1,5 @@
+using Replication.Benchmarks.Load;
+
 namespace Replication.Benchmarks;
 
 /// <summary>How long and how hard each section measures: the full run, or the smoke run that only proves every section still works.</summary>
@@ -7,11 +9,21 @@ public sealed record BenchmarkSettings
 
     public string? OutputPath { get; init; }
 
-    /// <summary>Concurrent clients of the closed-loop load generator in the gateway-overhead section.</summary>
-    public int OverheadClients { get; init; } = 32;
+    /// <summary>Concurrent connections of the load generators in the gateway-overhead section, one table row group each.</summary>
+    public IReadOnlyList<int> OverheadConnections { get; init; } = [32, 256];
 
-    /// <summary>Interleaved rounds over the three paths; the table shows their medians.</summary>
+    /// <summary>Interleaved rounds over every path, client and connection count; the tables show their medians.</summary>
     public int OverheadRounds { get; init; } = 3;
+
+    /// <summary>Load before each measured run of the gateway-overhead section, not counted.</summary>
+    public TimeSpan OverheadWarmup { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Length of each measured run of the gateway-overhead section (whole seconds: wrk's unit).</summary>
+    public TimeSpan OverheadDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    public IReadOnlyList<LoadGenerator> LoadGenerators { get; init; } = [LoadGenerator.Wrk, LoadGenerator.DotNet];
+
+    public IReadOnlyList<Workload> Workloads { get; init; } = [Workload.Read, Workload.Write];
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -51,8 +63,10 @@ public sealed record BenchmarkSettings
     public static BenchmarkSettings SmokeRun { get; } = new()
     {
         Smoke = true,
-        OverheadClients = 8,
+        OverheadConnections = [8],
         OverheadRounds = 1,
+        OverheadWarmup = TimeSpan.Zero,
+        OverheadDuration = TimeSpan.FromSeconds(1),
         Warmup = TimeSpan.FromMilliseconds(300),
         ThroughputDuration = TimeSpan.FromSeconds(1.5),
         FaultDuration = TimeSpan.FromSeconds(1.5),
@@ -71,11 +85,18 @@ public sealed record BenchmarkSettings
         var settings = args.Contains("--smoke") ? SmokeRun : Full;
         string? Value(string name) => Array.IndexOf(args, name) is var index and >= 0 && index + 1 < args.Length ? args[index + 1] : null;
         string[]? List(string name) => Value(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        static int Number(string value) => int.Parse(value, CultureInfo.InvariantCulture);
+        static T Named<T>(string value) where T : struct, Enum => Enum.Parse<T>(value, ignoreCase: true);
         return settings with
         {
             OutputPath = Value("--output"),
             Sections = List("--sections")?.ToHashSet(),
-            ExtraReplicaCounts = List("--replicas")?.Select(count => int.Parse(count, CultureInfo.InvariantCulture)).ToList() ?? settings.ExtraReplicaCounts,
+            ExtraReplicaCounts = List("--replicas")?.Select(Number).ToList() ?? settings.ExtraReplicaCounts,
+            OverheadConnections = List("--connections")?.Select(Number).ToList() ?? settings.OverheadConnections,
+            OverheadRounds = Value("--rounds") is { } rounds ? Number(rounds) : settings.OverheadRounds,
+            OverheadDuration = Value("--seconds") is { } seconds ? TimeSpan.FromSeconds(Number(seconds)) : settings.OverheadDuration,
+            LoadGenerators = List("--load-generators")?.Select(Named<LoadGenerator>).ToList() ?? settings.LoadGenerators,
+            Workloads = List("--workloads")?.Select(Named<Workload>).ToList() ?? settings.Workloads,
         };
     }
 }

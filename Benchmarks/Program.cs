@@ -1,9 +1,17 @@
 using Replication.Benchmarks;
 using Replication.Benchmarks.Reporting;
 
-// dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json]
-// Progress goes to stderr; the tables, ready to paste into the README, to stdout.
+// dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json] [--sections a,b] [--replicas 0,1,4]
+//     [--connections 32,256] [--rounds 3] [--seconds 5] [--load-generators wrk,dotnet] [--workloads read,write]
+// Progress goes to stderr; the tables, ready to paste into the README, to stdout. See the README, section Performance.
 var settings = BenchmarkSettings.Parse(args);
+#if DEBUG
+const string build = "Debug";
+Console.Error.WriteLine("This is a Debug build, and the graph runs in the benchmark's configuration: run with -c Release for figures worth comparing.");
+#else
+const string build = "Release";
+#endif
+var loadAtStart = LoadAverage.Now();
 
 // The in-process AppHost logs its resources to the console; stdout carries only the report.
 var report = Console.Out;
@@ -23,7 +31,8 @@ Console.CancelKeyPress += (_, eventArgs) =>
 var started = DateTimeOffset.UtcNow;
 var run = new BenchmarkRun(settings);
 await run.RunAsync(cancellation.Token);
-var results = new BenchmarkReport(MachineDescription.Current(), settings.Smoke ? "smoke" : settings.Sections is null ? "full" : $"partial ({string.Join(", ", settings.Sections)})", started, DateTimeOffset.UtcNow - started, run.Tables);
+var mode = settings.Smoke ? "smoke" : settings.Sections is null ? "full" : $"partial ({string.Join(", ", settings.Sections)})";
+var results = new BenchmarkReport(MachineDescription.Current(), mode, build, loadAtStart, LoadAverage.Now(), started, DateTimeOffset.UtcNow - started, run.Tables);
 
 await report.WriteLineAsync(results.ToMarkdown());
 await report.FlushAsync();

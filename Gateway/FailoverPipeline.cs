@@ -8,7 +8,8 @@ namespace Replication.Gateway;
 /// <summary>
 /// The gateway's resilience pipeline, built from Microsoft.Extensions.Http.Resilience's standard hedging handler:
 /// total timeout → hedging over ordered groups (primaryservice, then backupservice) → per-service
-/// circuit breaker → attempt timeout → service discovery, which resolves each attempt's own service.
+/// circuit breaker → attempt timeout → service discovery, which resolves each attempt's own service → the attempt's
+/// timing (<see cref="UpstreamTiming"/>). YARP's forwarder sends through it (<see cref="ServiceForwarder"/>).
 /// </summary>
 internal static class FailoverPipeline
 {
@@ -70,6 +71,9 @@ internal static class FailoverPipeline
 
             handlers.Add(resolvers.FirstOrDefault() ?? throw new InvalidOperationException(
                 "Service discovery is not registered on the forwarding client; call AddServiceDefaults first."));
+
+            // Below everything the gateway does: the time an attempt spends at its service.
+            handlers.Add(new UpstreamTiming.Handler());
         });
 
         return client;

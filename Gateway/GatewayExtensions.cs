@@ -1,24 +1,19 @@
-using Microsoft.Extensions.Options;
-
 namespace Replication.Gateway;
 
 public static class GatewayExtensions
 {
-    /// <summary>Registers the forwarding client and its failover pipeline.</summary>
+    /// <summary>Registers YARP's forwarder, the forwarding client and its failover pipeline.</summary>
     public static TBuilder AddServiceForwarding<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
         builder.Services.AddSingleton<GatewayStatus>();
         builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.Services.AddSingleton<AddedLatencyMeter>();
         builder.Services.AddSingleton<ServiceForwarder>();
-        builder.Services.AddLoadShedding();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddSingleton<LoadShedding>();
 
-        builder.Services.AddHttpClient(ServiceForwarder.ClientName, (services, client) =>
-            {
-                client.BaseAddress = services.GetRequiredService<IOptions<GatewayOptions>>().Value.PrimaryService;
-                // The pipeline's total timeout governs; this only guards against a pipeline bug.
-                client.Timeout = TimeSpan.FromMinutes(1);
-            })
+        builder.Services.AddHttpClient(ServiceForwarder.ClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
             {
                 AllowAutoRedirect = false,
@@ -27,6 +22,10 @@ public static class GatewayExtensions
                 ConnectTimeout = TimeSpan.FromSeconds(2),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
             })
+            // One pipeline for the gateway's life (ServiceForwarder holds it); the connection lifetime above refreshes connections.
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            // Per-request "Start processing HTTP request" scopes and events: the forwarder's telemetry covers them.
+            .RemoveAllLoggers()
             .AddFailoverPipeline();
 
         return builder;
@@ -35,10 +34,9 @@ public static class GatewayExtensions
     /// <summary>Forwards the public API (<c>/users</c>). Service-internal routes, such as fault hooks, stay internal.</summary>
     public static WebApplication MapForwardedApi(this WebApplication app)
     {
-        app.UseRateLimiter();
-        var forward = (HttpContext context, ServiceForwarder forwarder) => forwarder.ForwardAsync(context);
-        app.Map("/users", forward).RequireRateLimiting(LoadShedding.PolicyName);
-        app.Map("/users/{**rest}", forward).RequireRateLimiting(LoadShedding.PolicyName);
+        RequestDelegate forward = app.Services.GetRequiredService<ServiceForwarder>().ForwardAsync;
+        app.Map("/users", forward);
+        app.Map("/users/{**rest}", forward);
         return app;
     }
 }

@@ -84,6 +84,12 @@ public sealed partial class GatewayStatus
         }
 
         var service = servedBy ?? GatewayStatusSnapshot.NoService;
+        // The common case, the primary answering as it did before, changes nothing: no lock on the forwarding path.
+        if (service == primaryService && Volatile.Read(ref activeService) == primaryService && Volatile.Read(ref failedAttemptsAtPrimary) == 0)
+        {
+            return;
+        }
+
         lock (gate)
         {
             if (service == activeService)

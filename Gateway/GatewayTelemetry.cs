@@ -13,6 +13,9 @@ namespace Replication.Gateway;
 /// </summary>
 public sealed class GatewayTelemetry
 {
+    // Boxed once: a response's status tag allocates nothing.
+    private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(code => (object)code)];
+
     private readonly GatewayStatus status;
     private readonly Counter<long> responses;
     private readonly Counter<long> hedges;
@@ -38,12 +41,14 @@ public sealed class GatewayTelemetry
     public void RecordResponse(string? servedBy, int statusCode)
     {
         status.OnResponse(servedBy, statusCode);
-        responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", statusCode));
+        responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", BoxedStatus(statusCode)));
         if (servedBy is not null && servedBy != primaryService)
         {
             backupResponses.Add(1, new KeyValuePair<string, object?>("service", servedBy));
         }
     }
+
+    private static object BoxedStatus(int statusCode) => (uint)statusCode < BoxedStatusCodes.Length ? BoxedStatusCodes[statusCode] : statusCode;
 
     public void RecordHedge(ResilienceContext context, int attemptNumber)
     {

@@ -1,42 +1,43 @@
 using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace Replication.Gateway;
 
 /// <summary>
 /// A concurrency limit on forwarded requests: past it, the gateway answers 429 with Retry-After at once instead of
-/// queueing without bound and collapsing. Its own health endpoints are not limited.
+/// queueing without bound and collapsing. Its own health endpoints are not limited. One limiter for the gateway's
+/// life, taken by the forwarder itself: no per-request policy or partition lookup.
 /// </summary>
-internal static class LoadShedding
+public sealed class LoadShedding(IOptions<GatewayOptions> options, GatewayTelemetry telemetry) : IDisposable
 {
-    public const string PolicyName = "forwarded";
-
-    public static IServiceCollection AddLoadShedding(this IServiceCollection services)
+    private readonly ConcurrencyLimiter limiter = new(new ConcurrencyLimiterOptions
     {
-        services.AddRateLimiter(limiter =>
+        PermitLimit = options.Value.MaxConcurrentRequests,
+        QueueLimit = options.Value.QueuedRequests,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+    });
+
+    /// <summary>A forwarding slot, at once or after a wait in the queue; a lease that is not acquired means shed the request.</summary>
+    public ValueTask<RateLimitLease> AcquireAsync(CancellationToken cancellationToken)
+    {
+        var lease = limiter.AttemptAcquire();
+        if (lease.IsAcquired)
         {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(PolicyName, context =>
-            {
-                var options = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                return RateLimitPartition.GetConcurrencyLimiter(PolicyName, _ => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = options.MaxConcurrentRequests,
-                    QueueLimit = options.QueuedRequests,
-                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                });
-            });
-            limiter.OnRejected = async (rejected, cancellationToken) =>
-            {
-                var response = rejected.HttpContext.Response;
-                response.Headers.RetryAfter = "1";
-                rejected.HttpContext.RequestServices.GetRequiredService<GatewayTelemetry>().RecordResponse(null, StatusCodes.Status429TooManyRequests);
-                await Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                        detail: "The gateway is at its concurrency limit. Retry after a second.")
-                    .ExecuteAsync(rejected.HttpContext);
-            };
-        });
-        return services;
+            return ValueTask.FromResult(lease);
+        }
+
+        lease.Dispose();
+        return limiter.AcquireAsync(cancellationToken: cancellationToken);
     }
+
+    public Task RejectAsync(HttpContext context)
+    {
+        telemetry.RecordResponse(null, StatusCodes.Status429TooManyRequests);
+        context.Response.Headers.RetryAfter = "1";
+        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                detail: "The gateway is at its concurrency limit. Retry after a second.")
+            .ExecuteAsync(context);
+    }
+
+    public void Dispose() => limiter.Dispose();
 }

@@ -1,112 +1,108 @@
+using System.Diagnostics;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
-using Microsoft.Net.Http.Headers;
 using Replication.Contracts;
-using Replication.ServiceDefaults;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Replication.Gateway;
 
 /// <summary>
-/// Forwards one client request to the services through the gateway's <see cref="HttpClient"/>,
-/// whose handler pipeline decides which service answers. The body is buffered first,
-/// because the pipeline may send the same request more than once.
+/// Forwards one client request with YARP's <see cref="IHttpForwarder"/> through the forwarding client's handler
+/// pipeline (<see cref="ReplayingInvoker"/>), which decides which service answers. Everything per request that can be
+/// made once (invoker, transformer, request settings) is made once, here.
 /// </summary>
-public sealed class ServiceForwarder(
-    IHttpClientFactory clientFactory, IOptions<GatewayOptions> options, GatewayTelemetry telemetry, ILogger<ServiceForwarder> logger)
+public sealed class ServiceForwarder : IDisposable
 {
     public const string ClientName = "services";
 
+    private readonly IHttpForwarder forwarder;
+    private readonly HttpMessageInvoker invoker;
+    private readonly HttpTransformer transformer;
+    private readonly GatewayTelemetry telemetry;
+    private readonly AddedLatencyMeter addedLatency;
+    private readonly LoadShedding loadShedding;
+    private readonly ILogger<ServiceForwarder> logger;
+    private readonly string destinationPrefix;
+
+    // HTTP/1.1 to the services, as they serve it; the pipeline's total timeout governs, this only guards against a pipeline bug.
+    private readonly ForwarderRequestConfig requestConfig = new()
+    {
+        Version = System.Net.HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        ActivityTimeout = TimeSpan.FromMinutes(1),
+    };
+
+    public ServiceForwarder(
+        IHttpForwarder forwarder, IHttpMessageHandlerFactory handlers, IOptions<GatewayOptions> options, GatewayTelemetry telemetry,
+        AddedLatencyMeter addedLatency, LoadShedding loadShedding, ILogger<ServiceForwarder> logger)
+    {
+        this.loadShedding = loadShedding;
+        this.forwarder = forwarder;
+        this.telemetry = telemetry;
+        this.addedLatency = addedLatency;
+        this.logger = logger;
+        // The hedging handler routes each attempt to its own service; this prefix only gives the request its first address.
+        destinationPrefix = options.Value.PrimaryService.GetLeftPart(UriPartial.Authority);
+        invoker = new ReplayingInvoker(handlers.CreateHandler(ClientName));
+        transformer = new GatewayTransformer(options);
+    }
+
     public async Task ForwardAsync(HttpContext context)
     {
-        var settings = options.Value;
-        var body = await RequestBody.ReadAsync(context.Request, settings.MaxRequestBodyBytes, context.RequestAborted);
-        if (body is null)
-        {
-            await WriteProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large",
-                $"The gateway accepts bodies of at most {settings.MaxRequestBodyBytes} bytes.");
-            return;
-        }
-
-        using var request = CreateRequest(context, body.Value);
-        HttpResponseMessage response;
+        var started = Stopwatch.GetTimestamp();
+        RateLimitLease slot;
         try
         {
-            response = await clientFactory.CreateClient(ClientName)
-                .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, context.RequestAborted);
+            slot = await loadShedding.AcquireAsync(context.RequestAborted);
         }
-        // Transport errors, attempt and total timeouts, open circuits: no service could answer.
-        catch (Exception exception) when (exception is HttpRequestException or TimeoutException or Polly.ExecutionRejectedException
-                                          || (exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            logger.LogWarning("No service answered {Method} {Path}: {Message}",
-                context.Request.Method, context.Request.Path, exception.Message);
-            telemetry.RecordResponse(null, StatusCodes.Status503ServiceUnavailable);
-            context.Response.Headers.RetryAfter = "1";
-            await WriteProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "No service available",
-                "Neither service could answer the request. Retry shortly.");
+            return; // The client left while its request was queued.
+        }
+
+        using var lease = slot;
+        if (!slot.IsAcquired)
+        {
+            await loadShedding.RejectAsync(context);
             return;
         }
 
-        using (response)
+        var upstream = new UpstreamTiming();
+        context.Features.Set(upstream);
+        var error = await forwarder.SendAsync(context, destinationPrefix, invoker, requestConfig, transformer);
+        if (error != ForwarderError.None)
         {
-            telemetry.RecordResponse(response.Headers.TryGetValues(ReplicationHeaders.ServedBy, out var servedBy) ? servedBy.First() : null, (int)response.StatusCode);
-            await CopyResponseAsync(response, context);
+            await AnswerErrorAsync(context, error);
+            return;
+        }
+
+        var servedBy = context.Response.Headers[ReplicationHeaders.ServedBy];
+        telemetry.RecordResponse(servedBy.Count > 0 ? servedBy[0] : null, context.Response.StatusCode);
+        if (upstream.Elapsed > TimeSpan.Zero)
+        {
+            addedLatency.Record(Stopwatch.GetElapsedTime(started), upstream.Elapsed);
         }
     }
 
-    private static HttpRequestMessage CreateRequest(HttpContext context, ReadOnlyMemory<byte> body)
+    public void Dispose() => invoker.Dispose();
+
+    private async Task AnswerErrorAsync(HttpContext context, ForwarderError error)
     {
-        var incoming = context.Request;
-        var request = new HttpRequestMessage(new HttpMethod(incoming.Method), incoming.Path + incoming.QueryString)
+        // A client that went away, or sent a broken body, gets YARP's answer (if any); the response may have started.
+        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested
+            || error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled)
         {
-            Version = System.Net.HttpVersion.Version11,
-        };
-
-        if (body.Length > 0 || incoming.ContentLength is not null)
-        {
-            request.Content = new ReplayableContent(body);
+            return;
         }
 
-        var connection = incoming.Headers.Connection;
-        foreach (var (name, values) in incoming.Headers)
-        {
-            if (HopByHopHeaders.IsHopByHop(name, connection) || name.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            if (!request.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values))
-            {
-                request.Content?.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
-            }
-        }
-
-        // A write may reach both services (hedging, failover); the key makes the second one a replay.
-        if (!HttpMethods.IsGet(incoming.Method) && !HttpMethods.IsHead(incoming.Method) && !request.Headers.Contains(ReplicationHeaders.IdempotencyKey))
-        {
-            request.Headers.TryAddWithoutValidation(ReplicationHeaders.IdempotencyKey, $"gateway-{Guid.NewGuid():N}");
-        }
-
-        request.Headers.TryAddWithoutValidation("X-Forwarded-For", context.Connection.RemoteIpAddress?.ToString());
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Proto", incoming.Scheme);
-        request.Headers.TryAddWithoutValidation("X-Forwarded-Host", incoming.Host.Value);
-        return request;
+        // Transport errors, attempt and total timeouts, open circuits: no service could answer.
+        logger.LogWarning("No service answered {Method} {Path}: {Error} {Message}",
+            context.Request.Method, context.Request.Path, error, context.GetForwarderErrorFeature()?.Exception?.Message);
+        telemetry.RecordResponse(null, StatusCodes.Status503ServiceUnavailable);
+        context.Response.Clear();
+        context.Response.Headers.RetryAfter = "1";
+        await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No service available",
+                detail: "Neither service could answer the request. Retry shortly.")
+            .ExecuteAsync(context);
     }
-
-    private static async Task CopyResponseAsync(HttpResponseMessage response, HttpContext context)
-    {
-        context.Response.StatusCode = (int)response.StatusCode;
-        var connection = string.Join(',', response.Headers.Connection);
-        foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-        {
-            if (!HopByHopHeaders.IsHopByHop(name, connection))
-            {
-                context.Response.Headers[name] = values.ToArray();
-            }
-        }
-
-        await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
-    }
-
-    private static Task WriteProblemAsync(HttpContext context, int status, string title, string detail) =>
-        Results.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context);
 }

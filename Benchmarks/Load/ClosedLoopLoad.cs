@@ -1,36 +1,59 @@
 using System.Diagnostics;
+using System.Text;
 
 namespace Replication.Benchmarks.Load;
 
-public sealed record ThroughputResult(int Clients, int Requests, int Failed, double RequestsPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max);
+/// <summary>What one load run measured; <paramref name="ClientCpu"/> is the load generator's own CPU time during it, when known.</summary>
+public sealed record ThroughputResult(int Clients, int Requests, int Failed, double RequestsPerSecond, TimeSpan P50, TimeSpan P99, TimeSpan Max, TimeSpan? ClientCpu = null)
+{
+    /// <summary>Responses whose X-Served-By was backupservice: hedged or failed over by the gateway, or moved there by YARP's health checks.</summary>
+    public int ServedByBackup { get; init; }
+}
 
 /// <summary>
-/// The load generator for throughput: <c>clients</c> concurrent loops, each sending the next GET as soon as the previous
-/// answered (closed loop, no pacing), over one connection per client. Only requests started after the warm-up count.
+/// The benchmark's C# load generator: <c>clients</c> concurrent loops, each sending the next request as soon as the
+/// previous one answered (closed loop, no pacing), over one connection per client. Only requests started after the
+/// warm-up count.
 /// </summary>
 public static class ClosedLoopLoad
 {
+    public static Task<ThroughputResult> RunAsync(
+        Uri baseAddress, IReadOnlyList<string> paths, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken = default) =>
+        RunAsync(baseAddress, Workload.Read, paths, clients, warmup, duration, cancellationToken);
+
     public static async Task<ThroughputResult> RunAsync(
-        Uri baseAddress, IReadOnlyList<string> paths, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken = default)
+        Uri baseAddress, Workload workload, IReadOnlyList<string> paths, int clients, TimeSpan warmup, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = clients, UseProxy = false, UseCookies = false };
         using var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(15) };
+        var runTag = Workloads.NewRunTag();
         var clock = Stopwatch.StartNew();
         var measureFrom = warmup;
         var stopAt = warmup + duration;
+        var cpuAtStart = TimeSpan.Zero;
+        var measuring = Task.Delay(warmup, cancellationToken).ContinueWith(_ => cpuAtStart = ProcessCpu(), cancellationToken, TaskContinuationOptions.None, TaskScheduler.Default);
         var perClient = await Task.WhenAll(Enumerable.Range(0, clients).Select(index => Task.Run(async () =>
         {
             var latencies = new List<TimeSpan>();
             var failed = 0;
+            var backup = 0;
             for (var sequence = index; clock.Elapsed < stopAt; sequence += clients)
             {
                 var start = clock.Elapsed;
                 bool succeeded;
+                var servedByBackup = false;
                 try
                 {
-                    using var response = await client.GetAsync(paths[sequence % paths.Count], cancellationToken);
+                    using var request = workload == Workload.Read
+                        ? new HttpRequestMessage(HttpMethod.Get, paths[sequence % paths.Count])
+                        : new HttpRequestMessage(HttpMethod.Post, "/users")
+                        {
+                            Content = new StringContent(Workloads.WriteBody(runTag, index, sequence), Encoding.UTF8, "application/json"),
+                        };
+                    using var response = await client.SendAsync(request, cancellationToken);
                     await response.Content.LoadIntoBufferAsync(cancellationToken);
                     succeeded = response.IsSuccessStatusCode;
+                    servedByBackup = response.Headers.TryGetValues(ReplicationHeaders.ServedBy, out var servedBy) && servedBy.Contains(ResourceNames.BackupService);
                 }
                 catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
                 {
@@ -41,14 +64,26 @@ public static class ClosedLoopLoad
                 {
                     latencies.Add(clock.Elapsed - start);
                     failed += succeeded ? 0 : 1;
+                    backup += servedByBackup ? 1 : 0;
                 }
             }
 
-            return (latencies, failed);
+            return (latencies, failed, backup);
         }, cancellationToken)));
+        await measuring;
+        var clientCpu = ProcessCpu() - cpuAtStart;
 
         var all = perClient.SelectMany(result => result.latencies).ToList();
         return new ThroughputResult(clients, all.Count, perClient.Sum(result => result.failed), all.Count / duration.TotalSeconds,
-            Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? TimeSpan.Zero : all.Max());
+            Percentiles.Of(all, 0.50), Percentiles.Of(all, 0.99), all.Count == 0 ? TimeSpan.Zero : all.Max(), clientCpu)
+        {
+            ServedByBackup = perClient.Sum(result => result.backup),
+        };
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 }

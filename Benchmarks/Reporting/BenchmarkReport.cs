@@ -17,14 +17,18 @@ public sealed record MachineDescription(int Cores, double MemoryGigabytes, strin
 }
 
 /// <summary>Every section's table, printed as markdown and written as JSON.</summary>
-public sealed record BenchmarkReport(MachineDescription Machine, string Mode, DateTimeOffset Started, TimeSpan Duration, IReadOnlyList<ResultTable> Sections)
+/// <param name="Build">The configuration the benchmark, and so the whole graph, was built in.</param>
+/// <param name="LoadAtStart">The machine's load average (1 / 5 / 15 min) when the run started; <paramref name="LoadAtEnd"/> when it ended.</param>
+public sealed record BenchmarkReport(
+    MachineDescription Machine, string Mode, string Build, string LoadAtStart, string LoadAtEnd, DateTimeOffset Started, TimeSpan Duration, IReadOnlyList<ResultTable> Sections)
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public string ToMarkdown()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Measured {Started:yyyy-MM-dd HH:mm} UTC on {Machine}; {Mode} run, {Duration.TotalMinutes:F1} min.").AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Measured {Started:yyyy-MM-dd HH:mm} UTC on {Machine}; {Mode} run of a {Build} build, {Duration.TotalMinutes:F1} min; load average {LoadAtStart} at the start, {LoadAtEnd} at the end.").AppendLine();
         foreach (var section in Sections)
         {
             text.AppendLine(section.ToMarkdown());
@@ -40,6 +44,9 @@ public sealed record BenchmarkReport(MachineDescription Machine, string Mode, Da
         {
             Machine,
             Mode,
+            Build,
+            LoadAtStart,
+            LoadAtEnd,
             Started,
             DurationSeconds = Duration.TotalSeconds,
             Sections = Sections.Select(section => new

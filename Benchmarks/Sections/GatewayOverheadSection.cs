@@ -4,49 +4,94 @@ using Replication.Benchmarks.Reporting;
 
 namespace Replication.Benchmarks.Sections;
 
-/// <summary>GET /users/{id} direct to primaryservice, through our gateway, and through the YARP baseline: same clients, same run.</summary>
+/// <summary>A way in that the overhead section loads: straight to primaryservice, or one of the proxies.</summary>
+public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, string? Resource)
+{
+    public string TelemetryLabel => Telemetry switch { true => "on", false => "off", null => "-" };
+}
+
+/// <summary>One cell of the comparison: a target under one workload, load generator and connection count.</summary>
+public sealed record OverheadCell(Workload Workload, int Connections, LoadGenerator Generator, OverheadTarget Target);
+
+/// <summary>One measured run, with the proxy's own CPU time during it (null for the direct path).</summary>
+public sealed record OverheadRun(ThroughputResult Result, TimeSpan? ProxyCpu);
+
+/// <summary>
+/// Direct to primaryservice, through the gateway and through the YARP baseline, each proxy with telemetry on and off;
+/// with wrk and with the C# client; at each connection count; reads and writes. Every run is preceded by a warm-up
+/// and the runs are interleaved in rounds (the order of the targets rotates each round), so a burst of noise on a
+/// shared machine does not land on one path only; the tables show the medians. Then the same at 1 connection, for
+/// the latency each proxy adds.
+/// </summary>
 public static class GatewayOverheadSection
 {
-    public static async Task<ResultTable> RunAsync(
-        IReadOnlyList<EntryPoint> entries, IReadOnlyList<string> paths, BenchmarkSettings settings, CancellationToken cancellationToken)
+    public const string Key = "gateway-overhead";
+    public const string WritesKey = "gateway-overhead-writes";
+    public const string AddedLatencyKey = "gateway-added-latency";
+
+    public static async Task<IReadOnlyList<ResultTable>> RunAsync(
+        GraphFixture graph, IReadOnlyList<OverheadTarget> targets, IReadOnlyList<string> paths, BenchmarkSettings settings, CancellationToken cancellationToken)
     {
-        // Rounds interleave the paths, so a burst of noise on a shared machine does not land on one path only.
-        var rounds = entries.ToDictionary(entry => entry, _ => new List<ThroughputResult>());
+        var loadBefore = LoadAverage.Now();
+        var generators = settings.LoadGenerators.Where(generator => generator != LoadGenerator.Wrk || WrkLoad.Executable is not null).ToList();
+        var runs = new Dictionary<OverheadCell, List<OverheadRun>>();
+        var latencyGenerator = generators.FirstOrDefault();
         for (var round = 0; round < settings.OverheadRounds; round++)
         {
-            foreach (var entry in entries)
+            Progress.Log($"Gateway overhead: round {round + 1} of {settings.OverheadRounds}, load average {LoadAverage.Now()}");
+            var order = targets.Skip(round % targets.Count).Concat(targets.Take(round % targets.Count)).ToList();
+            foreach (var workload in settings.Workloads)
             {
-                rounds[entry].Add(await ClosedLoopLoad.RunAsync(entry.Address, paths, settings.OverheadClients, settings.Warmup, settings.ThroughputDuration, cancellationToken));
+                foreach (var connections in settings.OverheadConnections)
+                {
+                    foreach (var generator in generators)
+                    {
+                        foreach (var target in order)
+                        {
+                            var cell = new OverheadCell(workload, connections, generator, target);
+                            var run = await MeasureAsync(graph, cell, paths, settings, cancellationToken);
+                            (runs.TryGetValue(cell, out var list) ? list : runs[cell] = []).Add(run);
+                        }
+                    }
+                }
+            }
+
+            foreach (var target in order)
+            {
+                var cell = new OverheadCell(Workload.Read, 1, latencyGenerator, target);
+                var run = await MeasureAsync(graph, cell, paths, settings, cancellationToken);
+                (runs.TryGetValue(cell, out var list) ? list : runs[cell] = []).Add(run);
             }
         }
 
-        var table = new ResultTable("gateway-overhead", $"Gateway overhead: GET /users/{{id}}, {settings.OverheadClients} clients, closed loop",
-            "path", "requests", "failed", "req/s", "p50 ms", "p99 ms", "req/s vs direct", "p50 vs direct", "p99 vs direct");
-        var direct = Median(rounds[entries[0]]);
-        foreach (var entry in entries)
+        var loadNote = $"Load average (1 / 5 / 15 min) before the section: {loadBefore}; after it: {LoadAverage.Now()}.";
+        var tables = new List<ResultTable>();
+        foreach (var workload in settings.Workloads)
         {
-            var results = rounds[entry];
-            var median = Median(results);
-            table.Add(entry.Name, results.Sum(result => result.Requests), results.Sum(result => result.Failed), median.RequestsPerSecond,
-                ResultTable.Milliseconds(median.P50), ResultTable.Milliseconds(median.P99),
-                ResultTable.Ratio(median.RequestsPerSecond / direct.RequestsPerSecond), ResultTable.Ratio(median.P50 / direct.P50), ResultTable.Ratio(median.P99 / direct.P99));
+            var table = GatewayOverheadTables.Throughput(workload == Workload.Read ? Key : WritesKey, workload, settings, generators, targets, runs);
+            table.Notes.Add(loadNote);
+            tables.Add(table);
         }
 
-        table.Notes.Add($"Load generator: the benchmark's own C# client (HttpClient), {settings.OverheadClients} concurrent loops, each sending its next request when the last one answered; " +
-                        $"{settings.OverheadRounds} interleaved rounds of {settings.Warmup.TotalSeconds:F1} s warm-up + {settings.ThroughputDuration.TotalSeconds:F1} s per path; medians of the rounds. " +
-                        "The client runs on the same cores as the graph.");
-        table.Notes.Add("The YARP baseline is Yarp.ReverseProxy 2.3.0 hosted by the benchmark: FirstAlphabetical over primaryservice and backupservice, " +
-                        "active health checks (GET /health every 1 s, 1 s timeout, unhealthy after 2 failures), passive transport-failure checks over a 2 s window " +
-                        "with 2 s reactivation (the gateway's circuit breaks for 2 s), no retries.");
-        return table;
+        var latency = GatewayOverheadTables.AddedLatency(AddedLatencyKey, latencyGenerator, targets, runs, settings);
+        latency.Notes.Add(loadNote);
+        tables.Add(latency);
+        return tables;
     }
 
-    /// <summary>Per figure, the median over the rounds.</summary>
-    private static ThroughputResult Median(List<ThroughputResult> results)
+    private static async Task<OverheadRun> MeasureAsync(
+        GraphFixture graph, OverheadCell cell, IReadOnlyList<string> paths, BenchmarkSettings settings, CancellationToken cancellationToken)
     {
-        static T MedianOf<T>(IEnumerable<T> values) => values.Order().ElementAt(values.Count() / 2);
-        return new ThroughputResult(results[0].Clients, results.Sum(result => result.Requests), results.Sum(result => result.Failed),
-            MedianOf(results.Select(result => result.RequestsPerSecond)), MedianOf(results.Select(result => result.P50)),
-            MedianOf(results.Select(result => result.P99)), results.Max(result => result.Max));
+        var (workload, connections, generator, target) = cell;
+        if (settings.OverheadWarmup > TimeSpan.Zero)
+        {
+            await generator.RunAsync(target.Address, workload, paths, connections, settings.OverheadWarmup, cancellationToken);
+        }
+
+        var pid = target.Resource is null ? (int?)null : graph.Faults.ProcessOf(target.Resource);
+        var cpuBefore = pid is null ? null : ProcessCpu.Of(pid.Value);
+        var result = await generator.RunAsync(target.Address, workload, paths, connections, settings.OverheadDuration, cancellationToken);
+        var cpuAfter = pid is null ? null : ProcessCpu.Of(pid.Value);
+        return new OverheadRun(result, cpuAfter - cpuBefore);
     }
 }

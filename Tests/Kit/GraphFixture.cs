@@ -33,6 +33,11 @@ public class GraphFixture : IAsyncLifetime
     /// <summary>Whether the AppHost also runs the Aspire dashboard (the test host turns it off by default).</summary>
     protected virtual bool EnableDashboard => false;
 
+    /// <summary>Changes the AppHost's model before it is built, e.g. to add resources that only a benchmark needs.</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+    }
+
     public IReadOnlyList<string> RecentLogs(string resourceName) => logs?.RecentLines(resourceName) ?? [];
 
     public async ValueTask InitializeAsync()
@@ -45,6 +50,7 @@ public class GraphFixture : IAsyncLifetime
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Replication_AppHost>(
             ["--Gateway:Port=0", "--Postgres:Runtime=Process", .. Arguments], (options, _) => options.DisableDashboard = !EnableDashboard, timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        Configure(builder);
 
         App = await builder.BuildAsync(timeout.Token);
         try

@@ -1,0 +1,101 @@
+using Replication.Benchmarks.Load;
+using Replication.Benchmarks.Reporting;
+
+namespace Replication.Benchmarks.Sections;
+
+/// <summary>The gateway-overhead section's tables: medians over the rounds, and ratios against direct and against YARP.</summary>
+public static class GatewayOverheadTables
+{
+    private const string Yarp = "YARP baseline";
+
+    public static ResultTable Throughput(
+        string key, Workload workload, BenchmarkSettings settings, IReadOnlyList<LoadGenerator> generators, IReadOnlyList<OverheadTarget> targets,
+        IReadOnlyDictionary<OverheadCell, List<OverheadRun>> runs)
+    {
+        var table = new ResultTable(key, $"Gateway overhead: {workload.Describe()}, closed loop, medians of {settings.OverheadRounds} interleaved rounds",
+            "connections", "client", "path", "telemetry", "req/s", "p50 ms", "p99 ms", "failed", "req/s ÷ direct", "req/s ÷ YARP", "p99 ÷ YARP",
+            "proxy CPU µs/req", "client CPU %", "served by backup");
+        foreach (var connections in settings.OverheadConnections)
+        {
+            foreach (var generator in generators)
+            {
+                OverheadMedian? Find(Func<OverheadTarget, bool> predicate) =>
+                    targets.FirstOrDefault(predicate) is { } found && runs.TryGetValue(new OverheadCell(workload, connections, generator, found), out var list)
+                        ? OverheadMedian.Of(list, settings.OverheadDuration)
+                        : null;
+
+                var direct = Find(target => target.Resource is null);
+                foreach (var target in targets)
+                {
+                    var median = Find(candidate => candidate == target)!;
+                    var yarp = Find(candidate => candidate.Name == Yarp && candidate.Telemetry == target.Telemetry);
+                    table.Add(connections, generator.Describe(), target.Name, target.TelemetryLabel, median.RequestsPerSecond,
+                        ResultTable.Milliseconds(median.P50), ResultTable.Milliseconds(median.P99), median.Failed,
+                        direct is null ? null : ResultTable.Ratio(median.RequestsPerSecond / direct.RequestsPerSecond),
+                        yarp is null || target.Resource is null ? null : ResultTable.Ratio(median.RequestsPerSecond / yarp.RequestsPerSecond),
+                        yarp is null || target.Resource is null ? null : ResultTable.Ratio(median.P99 / yarp.P99),
+                        median.ProxyCpuMicrosecondsPerRequest, median.ClientCpuPercent, median.ServedByBackup);
+                }
+            }
+        }
+
+        table.Notes.Add($"Each cell: {settings.OverheadWarmup.TotalSeconds:F0} s warm-up (not counted), then {settings.OverheadDuration.TotalSeconds:F0} s measured, " +
+                        $"{settings.OverheadRounds} rounds interleaving every cell (the order of the paths rotates each round); median of the rounds. " +
+                        (workload == Workload.Read
+                            ? "Reads cycle through the seeded users."
+                            : "Each write creates a user with a new email and no Idempotency-Key: the gateway adds one (so it may hedge or fail over the write); YARP forwards the write once, to one service."));
+        table.Notes.Add("Load generators: wrk (C, an external process; 2 threads) and the benchmark's C# client (HttpClient loops in the benchmark's process, which also hosts the AppHost); " +
+                        "each connection sends its next request when the last one answered. client CPU %: the load generator's CPU time over the run (100 % is one core; for the C# client, the whole benchmark process).");
+        table.Notes.Add("Every proxy is its own process, started by Aspire the same way from a Release build, with the same ServiceDefaults, logging (Warning) and environment, " +
+                        "listening on its own port (no Aspire proxy in front); telemetry on: traces, metrics and logs exported over OTLP to the Aspire dashboard; off: OTEL_SDK_DISABLED=true. " +
+                        "req/s ÷ YARP and p99 ÷ YARP compare with YARP under the same telemetry, client and connections. proxy CPU µs/req: the proxy process's CPU time over the run divided by its requests. " +
+                        "served by backup: responses (all rounds) that backupservice answered; through the gateway, a request the primary did not answer within the hedging delay (300 ms) is hedged there, so on an overloaded machine the gateway does extra work that YARP does not.");
+        table.Notes.Add("The YARP baseline (Benchmarks/YarpBaseline) is Yarp.ReverseProxy 2.3.0: FirstAlphabetical over primaryservice and backupservice, " +
+                        "active health checks (GET /health every 1 s, 1 s timeout, unhealthy after 2 failures), passive transport-failure checks over a 2 s window " +
+                        "with 2 s reactivation (the gateway's circuit breaks for 2 s), no retries.");
+        return table;
+    }
+
+    public static ResultTable AddedLatency(
+        string key, LoadGenerator generator, IReadOnlyList<OverheadTarget> targets, IReadOnlyDictionary<OverheadCell, List<OverheadRun>> runs, BenchmarkSettings settings)
+    {
+        var table = new ResultTable(key, $"Added latency: GET /users/{{id}}, 1 connection, {generator.Describe()}, medians of {settings.OverheadRounds} rounds",
+            "path", "telemetry", "req/s", "p50 ms", "p99 ms", "p50 − direct p50 ms", "proxy CPU µs/req");
+        var medians = targets.ToDictionary(target => target, target => OverheadMedian.Of(runs[new OverheadCell(Workload.Read, 1, generator, target)], settings.OverheadDuration));
+        var direct = medians.First(pair => pair.Key.Resource is null).Value;
+        foreach (var (target, median) in medians)
+        {
+            table.Add(target.Name, target.TelemetryLabel, median.RequestsPerSecond, ResultTable.Milliseconds(median.P50), ResultTable.Milliseconds(median.P99),
+                target.Resource is null ? null : ResultTable.Milliseconds(median.P50 - direct.P50), median.ProxyCpuMicrosecondsPerRequest);
+        }
+
+        table.Notes.Add("One connection, one request at a time: the p50 difference to the direct path is what the proxy adds to a request, its own work plus one more loopback hop.");
+        return table;
+    }
+}
+
+/// <summary>Per figure, the median over the rounds of one cell.</summary>
+public sealed record OverheadMedian(
+    double RequestsPerSecond, TimeSpan P50, TimeSpan P99, int Failed, string? ProxyCpuMicrosecondsPerRequest, string? ClientCpuPercent, int ServedByBackup)
+{
+    public static OverheadMedian Of(IReadOnlyList<OverheadRun> runs, TimeSpan duration)
+    {
+        var proxyCpu = runs.Where(run => run.ProxyCpu is not null && run.Result.Requests > 0)
+            .Select(run => run.ProxyCpu!.Value.TotalMicroseconds / run.Result.Requests).ToList();
+        var clientCpu = runs.Where(run => run.Result.ClientCpu is not null).Select(run => 100 * run.Result.ClientCpu!.Value / duration).ToList();
+        return new OverheadMedian(
+            MedianOf(runs.Select(run => run.Result.RequestsPerSecond)), MedianOf(runs.Select(run => run.Result.P50)), MedianOf(runs.Select(run => run.Result.P99)),
+            runs.Sum(run => run.Result.Failed),
+            proxyCpu.Count == 0 ? null : MedianOf(proxyCpu).ToString("F0", CultureInfo.InvariantCulture),
+            clientCpu.Count == 0 ? null : MedianOf(clientCpu).ToString("F0", CultureInfo.InvariantCulture),
+            runs.Sum(run => run.Result.ServedByBackup));
+    }
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var ordered = values.Order().ToList();
+        return ordered.Count % 2 == 1 ? ordered[ordered.Count / 2] : (ordered[ordered.Count / 2 - 1] + ordered[ordered.Count / 2]) / 2;
+    }
+
+    private static TimeSpan MedianOf(IEnumerable<TimeSpan> values) => TimeSpan.FromTicks((long)MedianOf(values.Select(value => (double)value.Ticks)));
+}
