@@ -79,10 +79,13 @@ public static class PostgresReplicaSetBuilderExtensions
             _ = patroni is null ? nodeBuilder.WithReplicationCommands(node) : nodeBuilder.WithPatroniCommands(node, patroni);
         }
 
+        var bootstrapDone = 0;
         nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>
         {
-            // Under Patroni, pg-0 is ready once it leads, i.e. once its post_bootstrap made the roles and databases.
-            if (options.HaManager == PostgresHaManager.Supervisor)
+            // Once, when pg-0 first starts as the primary: it is ready again after every restart, e.g. when it rejoins as
+            // a replica, which takes no writes. Under Patroni, pg-0 is ready once it leads, i.e. once its
+            // post_bootstrap made the roles and databases.
+            if (options.HaManager == PostgresHaManager.Supervisor && Interlocked.Exchange(ref bootstrapDone, 1) == 0)
             {
                 await ReplicaSetBootstrapper.BootstrapAsync(replicaSet, cancellationToken);
             }

@@ -46,7 +46,7 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph)
     {
         var result = await DatabaseFailoverScenario.FaultPrimaryUnderWritesAsync(Graph, describe, inject, HaManager.FailoverBound, Token);
         var formerPrimary = result.FormerPrimary;
-        TestContext.Current.TestOutputHelper?.WriteLine($"{HaManager.ReplicaSet.Options.HaManager}: {result}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{HaManager.ReplicaSet.Options.HaManager} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
         Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the new primary: {result}");
 
         await (beforeRejoin?.Invoke() ?? Task.CompletedTask);

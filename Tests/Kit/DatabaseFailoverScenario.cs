@@ -51,6 +51,7 @@ public static class DatabaseFailoverScenario
         load.MarkFault(describe(formerPrimary));
         var sinceKill = Stopwatch.StartNew();
         await inject(formerPrimary);
+        var inForce = load.Elapsed; // A write still in flight on the primary when the fault was marked proves nothing.
         var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, promotionTimeout, cancellationToken);
         var timeToPromotion = sinceKill.Elapsed;
 
@@ -64,7 +65,8 @@ public static class DatabaseFailoverScenario
         var report = await load.StopAsync();
         var fault = report.Events[0].At;
         var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= fault).ToList();
-        var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
+        var afterFault = afterKill.Where(write => write.Start >= inForce).ToList();
+        var firstWrite = afterFault.Count == 0 ? (TimeSpan?)null : afterFault.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
         var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();
         return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count,

@@ -33,7 +33,7 @@ public sealed class HaManager(DistributedApplication app)
     {
         var (resource, command) = IsPatroni
             ? (primary, PostgresNodeCommands.Switchover)
-            : (ReplicaSet.Nodes.First(node => node.Name != primary).Name, PostgresNodeCommands.Promote);
+            : ((await database.StreamingStandbysAsync(primary, cancellationToken)) is [var first, ..] ? first : throw new InvalidOperationException($"No replica streams from {primary}: nothing to switch over to."), PostgresNodeCommands.Promote);
         var result = await app.ResourceCommands.ExecuteCommandAsync(resource, command, cancellationToken);
         Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
     }

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -83,7 +82,8 @@ internal static class PatroniRestApi
         var password = await restApiPassword.GetValueAsync(cancellationToken);
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(PatroniProcessRuntime.RestApiOf(node), path))
         {
-            Content = JsonContent.Create(body),
+            // Patroni's http.server needs a Content-Length, which a streamed JsonContent does not send.
+            Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{PatroniEnvironment.RestApiUserName}:{password}")));
