@@ -22,6 +22,18 @@ public static class PostgresNodeCommands
     /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
     public const string KillPostmaster = "kill-postmaster";
 
+    /// <summary>Under Patroni, on the primary: hands the leader lock to a standby and demotes this node cleanly.</summary>
+    public const string Switchover = "switchover";
+
+    /// <summary>Under Patroni, on a replica: makes it the leader now, with or without a healthy primary.</summary>
+    public const string Failover = "failover";
+
+    /// <summary>Under Patroni: restarts the node's PostgreSQL in place.</summary>
+    public const string Restart = "restart-postgres";
+
+    /// <summary>Under Patroni, on a replica: deletes its data and clones it again from the leader.</summary>
+    public const string Reinit = "reinit";
+
     internal static IResourceBuilder<T> WithReplicationCommands<T>(this IResourceBuilder<T> builder, PostgresNode node)
         where T : IResource
     {
@@ -95,9 +107,14 @@ public static class PostgresNodeCommands
             UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
+        return builder.WithKillPostmasterCommand(node);
+    }
+
+    internal static IResourceBuilder<T> WithKillPostmasterCommand<T>(this IResourceBuilder<T> builder, PostgresNode node)
+        where T : IResource =>
         builder.WithCommand(KillPostmaster, "Kill postmaster", async context =>
         {
-            var killed = await replicaSet.Runtime.KillAsync(
+            var killed = await node.Parent.Runtime.KillAsync(
                 node, context.Services.GetRequiredService<ResourceNotificationService>(), context.CancellationToken);
             return killed is null
                 ? CommandResults.Failure($"{node.Name} has no running server.")
@@ -109,9 +126,6 @@ public static class PostgresNodeCommands
             IconName = "Flash",
             UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
-
-        return builder;
-    }
 
     private static PostgresNode CurrentPrimary(IServiceProvider services, PostgresReplicaSetResource replicaSet) =>
         services.GetRequiredService<ReplicaSetFailover>().CurrentPrimaryOf(replicaSet);

@@ -50,6 +50,7 @@ public static class PostgresReplicaSetBuilderExtensions
                 Properties =
                 [
                     new(ReplicaSetProperties.Runtime, runtimeDescription) { IsHighlighted = true },
+                    new(ReplicaSetProperties.HaManager, options.HaManager.ToString()) { IsHighlighted = true },
                     new(ReplicaSetProperties.Durability, options.Durability.ToString()) { IsHighlighted = true },
                     new(ReplicaSetProperties.Replicas, options.Replicas) { IsHighlighted = true },
                 ],
@@ -62,6 +63,7 @@ public static class PostgresReplicaSetBuilderExtensions
             builder.Services.TryAddSingleton<ReplicaSetFailover>();
             builder.Services.TryAddSingleton<ReplicaSetSupervisor>();
             builder.Services.TryAddSingleton<ReplicaSetMonitor>();
+            builder.Services.TryAddSingleton<PatroniMonitor>();
             builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ReplicaSetWatcher>());
         }
 
@@ -70,14 +72,24 @@ public static class PostgresReplicaSetBuilderExtensions
         {
             // Not "{name}_check": AddPostgres registers that one for pg-0 in the container runtime.
             var healthCheckKey = $"{node.Name}_node_check";
+            var patroni = runtime as PatroniProcessRuntime;
             builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                healthCheckKey, _ => new PostgresNodeHealthCheck(node), HealthStatus.Unhealthy, tags: null));
-            nodeBuilder.WithHealthCheck(healthCheckKey).WithReplicationCommands(node);
+                healthCheckKey, _ => patroni is null ? new PostgresNodeHealthCheck(node) : new PatroniNodeHealthCheck(node), HealthStatus.Unhealthy, tags: null));
+            nodeBuilder.WithHealthCheck(healthCheckKey);
+            _ = patroni is null ? nodeBuilder.WithReplicationCommands(node) : nodeBuilder.WithPatroniCommands(node, patroni);
         }
 
+        var bootstrapDone = 0;
         nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>
         {
-            await ReplicaSetBootstrapper.BootstrapAsync(replicaSet, cancellationToken);
+            // Once, when pg-0 first starts as the primary: it is ready again after every restart, e.g. when it rejoins as
+            // a replica, which takes no writes. Under Patroni, pg-0 is ready once it leads, i.e. once its
+            // post_bootstrap made the roles and databases.
+            if (options.HaManager == PostgresHaManager.Supervisor && Interlocked.Exchange(ref bootstrapDone, 1) == 0)
+            {
+                await ReplicaSetBootstrapper.BootstrapAsync(replicaSet, cancellationToken);
+            }
+
             var notifications = readyEvent.Services.GetRequiredService<ResourceNotificationService>();
             IResource[] bootstrapped = [replicaSet, .. replicaSet.Databases];
             foreach (var resource in bootstrapped)

@@ -25,6 +25,19 @@ public enum PostgresDurability
     Sync,
 }
 
+/// <summary>What fails the replica set over when its primary dies.</summary>
+public enum PostgresHaManager
+{
+    /// <summary>The dev supervisor inside the AppHost: promotes the most advanced replica after <c>FailoverAfter</c>.</summary>
+    Supervisor,
+
+    /// <summary>
+    /// Patroni with etcd: each node is a Patroni process that owns its PostgreSQL (bootstrap, base backups, leader lock,
+    /// failover, pg_rewind, slots); the AppHost only starts and observes them. Process runtime only.
+    /// </summary>
+    Patroni,
+}
+
 /// <summary>The <c>Postgres</c> configuration section of the AppHost. Read once, then passed down.</summary>
 public sealed class PostgresReplicaSetOptions
 {
@@ -55,6 +68,15 @@ public sealed class PostgresReplicaSetOptions
     /// <summary>How long the primary must be unreachable before the most advanced replica is promoted. Zero disables it.</summary>
     public TimeSpan FailoverAfter { get; set; } = TimeSpan.FromSeconds(3);
 
+    /// <summary>What fails over: <c>Supervisor</c> (default) or <c>Patroni</c>.</summary>
+    public PostgresHaManager HaManager { get; set; } = PostgresHaManager.Supervisor;
+
+    /// <summary>With Patroni: how many etcd members hold its leader lock, 1 (default) or 3 or 5 for a real quorum.</summary>
+    public int EtcdMembers { get; set; } = 1;
+
+    /// <summary>With Patroni: its timing settings (the <c>Postgres:Patroni</c> section).</summary>
+    public PatroniOptions Patroni { get; set; } = new();
+
     /// <summary>
     /// Replicas apply WAL this long after it was written (<c>recovery_min_apply_delay</c>): a delayed replica, or a way
     /// to make replication lag visible when testing read-your-writes. Zero by default.
@@ -80,6 +102,17 @@ public sealed class PostgresReplicaSetOptions
         {
             throw new ArgumentOutOfRangeException(nameof(configuration),
                 $"Postgres:SynchronousCommit must be 'on' or 'remote_apply'; it is '{options.SynchronousCommit}'.");
+        }
+
+        if (options.EtcdMembers is not (1 or 3 or 5))
+        {
+            throw new ArgumentOutOfRangeException(nameof(configuration),
+                $"Postgres:EtcdMembers must be 1, 3 or 5 (an odd quorum); it is {options.EtcdMembers}.");
+        }
+
+        if (options.Patroni.Problem() is { } problem)
+        {
+            throw new ArgumentOutOfRangeException(nameof(configuration), problem);
         }
 
         return options;

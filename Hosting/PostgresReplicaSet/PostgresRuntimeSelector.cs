@@ -18,6 +18,11 @@ internal static class PostgresRuntimeSelector
 
     public static PostgresRuntimeChoice Resolve(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
     {
+        if (options.HaManager == PostgresHaManager.Patroni)
+        {
+            return PatroniRuntime(builder, options);
+        }
+
         var containerRuntime = ContainerRuntimeCli.Configured(builder.Configuration);
         var (kind, reason) = options.Runtime switch
         {
@@ -49,7 +54,32 @@ internal static class PostgresRuntimeSelector
             : (PostgresRuntime.Process, $"auto: {containerRuntime} did not answer, {elapsed}");
     }
 
-    private static PostgresProcessRuntime ProcessRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
+    private static PostgresProcessRuntime ProcessRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options) =>
+        new(Binaries(builder, options), builder.ExecutionContext.IsRunMode);
+
+    /// <summary>Patroni runs on the process runtime (in containers it may follow later): etcd and Patroni from the machine.</summary>
+    private static PostgresRuntimeChoice PatroniRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
+    {
+        if (options.Runtime == PostgresRuntime.Container)
+        {
+            StartupMessages.FailAtStart(builder, LogCategory, "Postgres:HaManager=Patroni runs on the process runtime only; set Postgres:Runtime=Process or Auto.");
+        }
+
+        var binaries = Binaries(builder, options);
+        var patroni = PatroniInstallation.Locate(binaries.BinDirectory);
+        if (patroni is null && builder.ExecutionContext.IsRunMode)
+        {
+            StartupMessages.FailAtStart(builder, LogCategory, PatroniInstallation.InstallHint);
+        }
+
+        patroni ??= new PatroniInstallation("/usr/bin/patroni", "/usr/bin/etcd", new Version(0, 0, 0), binaries.BinDirectory);
+        var description = $"Process (Patroni {patroni.Version.ToString(3)}, etcd {(patroni.UsesEtcdV2 ? "v2" : "v3")} API, {options.EtcdMembers} member{(options.EtcdMembers == 1 ? "" : "s")})";
+        StartupMessages.Log(builder, LogCategory, LogLevel.Information, $"PostgreSQL replica set runtime: {description}");
+        var runDirectory = builder.ExecutionContext.IsRunMode ? RunDirectory.ForThisRun(ServerUser.Current()) : RunDirectory.Placeholder;
+        return new PostgresRuntimeChoice(new PatroniProcessRuntime(patroni, runDirectory), description);
+    }
+
+    private static PostgresBinaries Binaries(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
     {
         var binaries = PostgresBinaries.Locate(options.BinDirectory);
         if (binaries is null && builder.ExecutionContext.IsRunMode)
@@ -57,6 +87,6 @@ internal static class PostgresRuntimeSelector
             StartupMessages.FailAtStart(builder, LogCategory, PostgresBinaries.InstallHint);
         }
 
-        return new PostgresProcessRuntime(binaries ?? new PostgresBinaries("/usr/bin"), builder.ExecutionContext.IsRunMode);
+        return binaries ?? new PostgresBinaries("/usr/bin");
     }
 }

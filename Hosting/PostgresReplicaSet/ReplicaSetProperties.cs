@@ -9,6 +9,18 @@ public static class ReplicaSetProperties
     /// <summary>On the set: <c>Async</c> or <c>Sync</c>.</summary>
     public const string Durability = "postgres.durability";
 
+    /// <summary>On the set: what fails over, <c>Supervisor</c> or <c>Patroni</c>.</summary>
+    public const string HaManager = "postgres.ha_manager";
+
+    /// <summary>Under Patroni, on the set and on each node: the member that holds the leader lock.</summary>
+    public const string Leader = "patroni.leader";
+
+    /// <summary>Under Patroni: the member's state (<c>running</c>, <c>starting</c>, <c>stopped</c>, <c>creating replica</c>, …).</summary>
+    public const string PatroniState = "patroni.state";
+
+    /// <summary>Under Patroni: the timeline the member runs on (each promotion starts a new one).</summary>
+    public const string Timeline = "postgres.timeline";
+
     /// <summary>On the set: how many replicas run beside the primary.</summary>
     public const string Replicas = "postgres.replicas";
 

@@ -5,13 +5,15 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>
 /// The replica sets' one polling loop. Every tick it asks the current primary whether it still accepts writes, for the
 /// supervisor; once a second it asks every running node, for the dashboard, and the supervisor reuses that answer.
+/// Under Patroni it only asks Patroni's REST API, once a second, for the dashboard.
 /// </summary>
 internal sealed class ReplicaSetWatcher(
     DistributedApplicationModel model,
     ResourceNotificationService notifications,
     ReplicaSetFailover failover,
     ReplicaSetSupervisor supervisor,
-    ReplicaSetMonitor monitor) : BackgroundService
+    ReplicaSetMonitor monitor,
+    PatroniMonitor patroniMonitor) : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
     private const int TicksPerPublish = 4;
@@ -30,6 +32,17 @@ internal sealed class ReplicaSetWatcher(
 
     private async Task WatchAsync(PostgresReplicaSetResource replicaSet, bool publish, CancellationToken cancellationToken)
     {
+        // Patroni fails over by itself: the AppHost only shows what it says, and the supervisor does nothing.
+        if (replicaSet.Options.HaManager == PostgresHaManager.Patroni)
+        {
+            if (publish)
+            {
+                await patroniMonitor.PublishAsync(replicaSet, cancellationToken);
+            }
+
+            return;
+        }
+
         var primary = failover.CurrentPrimaryOf(replicaSet);
         var observations = new Dictionary<PostgresNode, NodeObservation>();
         foreach (var node in publish ? replicaSet.Nodes : [primary])

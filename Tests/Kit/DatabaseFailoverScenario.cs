@@ -13,6 +13,12 @@ public sealed record DatabaseFailoverResult(
     LoadReport Load,
     AcknowledgedWritesReport Writes)
 {
+    /// <summary>The node that was primary when the fault hit.</summary>
+    public string FormerPrimary { get; init; } = "";
+
+    /// <summary>The prefix of the emails the run wrote: to read its acknowledged writes back again later.</summary>
+    public string EmailPrefix { get; init; } = "";
+
     public override string ToString() =>
         $"promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
         $"{(TimeToFirstWrite is { } first ? $"{first.TotalMilliseconds:F0} ms" : "never")} after it; {AcknowledgedAfterKill} writes acknowledged since; " +
@@ -26,16 +32,27 @@ public sealed record DatabaseFailoverResult(
 /// </summary>
 public static class DatabaseFailoverScenario
 {
-    public static async Task<DatabaseFailoverResult> KillPrimaryUnderWritesAsync(GraphFixture graph, CancellationToken cancellationToken = default)
+    public static Task<DatabaseFailoverResult> KillPrimaryUnderWritesAsync(GraphFixture graph, CancellationToken cancellationToken = default) =>
+        FaultPrimaryUnderWritesAsync(graph, primary => $"SIGKILL {primary}'s postmaster",
+            primary => graph.Database.KillAsync(primary, cancellationToken), TimeSpan.FromSeconds(60), cancellationToken);
+
+    /// <summary>
+    /// The same stream of writes, with any fault that should cost the primary its role: <paramref name="inject"/> gets
+    /// the primary's name and returns once the fault has taken effect; another node must accept writes within
+    /// <paramref name="promotionTimeout"/>.
+    /// </summary>
+    public static async Task<DatabaseFailoverResult> FaultPrimaryUnderWritesAsync(
+        GraphFixture graph, Func<string, string> describe, Func<string, Task> inject, TimeSpan promotionTimeout, CancellationToken cancellationToken = default)
     {
         var formerPrimary = await graph.Database.FindPrimaryAsync(cancellationToken);
         await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 4, WriteFraction = 1, IdempotentWrites = true });
         await load.WaitForResponsesAsync(200, cancellationToken);
 
-        load.MarkFault($"SIGKILL {formerPrimary}'s postmaster");
+        load.MarkFault(describe(formerPrimary));
         var sinceKill = Stopwatch.StartNew();
-        await graph.Database.KillAsync(formerPrimary, cancellationToken);
-        var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, TimeSpan.FromSeconds(60), cancellationToken);
+        await inject(formerPrimary);
+        var inForce = load.Elapsed; // A write still in flight on the primary when the fault was marked proves nothing.
+        var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, promotionTimeout, cancellationToken);
         var timeToPromotion = sinceKill.Elapsed;
 
         // Keep writing until writes have clearly resumed through the new primary.
@@ -48,10 +65,11 @@ public static class DatabaseFailoverScenario
         var report = await load.StopAsync();
         var fault = report.Events[0].At;
         var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= fault).ToList();
-        var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
+        var afterFault = afterKill.Where(write => write.Start >= inForce).ToList();
+        var firstWrite = afterFault.Count == 0 ? (TimeSpan?)null : afterFault.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
         var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();
         return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count,
-            Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99), report, writes);
+            Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99), report, writes) { FormerPrimary = formerPrimary, EmailPrefix = load.EmailPrefix };
     }
 }

@@ -161,6 +161,10 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
         new Faults(app).KillAsync(nodeName, cancellationToken);
 
+    /// <summary>Whether the node's resource is Running (a killed or stopped node is not, a frozen one is).</summary>
+    public bool IsNodeRunning(string nodeName) =>
+        app.ResourceNotifications.TryGetCurrentState(nodeName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+
     public Task<bool> IsInRecoveryAsync(string nodeName, CancellationToken cancellationToken = default) =>
         QueryAsync<bool>(nodeName, "SELECT pg_is_in_recovery()", cancellationToken);
 

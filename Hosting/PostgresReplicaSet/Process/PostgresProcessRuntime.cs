@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Aspire.Hosting.ApplicationModel;
@@ -17,14 +15,8 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, bool isR
     {
         if (isRunMode)
         {
-            // On disk only once the app starts (DCP needs the directory before it starts the first executable), and
-            // removed by a service the container disposes, so even an app that never stops normally leaves nothing.
-            builder.Services.AddSingleton(services => new RunDirectoryCleanup(
-                runDirectory, services.GetRequiredService<IHostApplicationLifetime>()));
-            builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+            runDirectory.CreateAtStart(builder, (_, _) =>
             {
-                startEvent.Services.GetRequiredService<RunDirectoryCleanup>();
-                runDirectory.Create();
                 runDirectory.WritePrivateFile(runDirectory.HbaFile, PostgresServerSettings.LoopbackHostBasedAuthentication);
                 return Task.CompletedTask;
             });

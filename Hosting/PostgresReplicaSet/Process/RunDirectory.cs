@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Replication.Processes;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -38,22 +41,43 @@ internal sealed class RunDirectory
     public static RunDirectory ForThisRun(ServerUser serverUser) =>
         new(System.IO.Path.Combine(Root, $"{RunPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]), serverUser);
 
+    /// <summary>
+    /// Creates the directory once the app starts (DCP needs it before it starts the first executable), then lets
+    /// <paramref name="populate"/> write into it; it is removed by a service the container disposes, so even an app
+    /// that never stops normally leaves nothing.
+    /// </summary>
+    public void CreateAtStart(IDistributedApplicationBuilder builder, Func<IServiceProvider, CancellationToken, Task> populate)
+    {
+        builder.Services.AddSingleton(services => new RunDirectoryCleanup(this, services.GetRequiredService<IHostApplicationLifetime>()));
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (startEvent, cancellationToken) =>
+        {
+            startEvent.Services.GetRequiredService<RunDirectoryCleanup>();
+            Create();
+            await populate(startEvent.Services, cancellationToken);
+        });
+    }
+
+    /// <summary>Creates a directory inside the run directory that only the server user can enter.</summary>
+    public void CreatePrivateDirectory(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(path);
+        }
+        else
+        {
+            Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        ServerUser.GiveOwnership(path);
+    }
+
     /// <summary>Sweeps abandoned runs, then creates this run's directory, owned by the server user.</summary>
     public void Create()
     {
         Directory.CreateDirectory(Root);
         SweepAbandonedRuns();
-
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(Path);
-        }
-        else
-        {
-            Directory.CreateDirectory(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
-        ServerUser.GiveOwnership(Path);
+        CreatePrivateDirectory(Path);
     }
 
     /// <summary>
@@ -97,6 +121,8 @@ internal sealed class RunDirectory
             StopServer(pidFile);
         }
 
+        StopProcessesRunningFrom(directory);
+
         try
         {
             Directory.Delete(directory, recursive: true);
@@ -111,20 +137,34 @@ internal sealed class RunDirectory
 
     private static void StopServer(string pidFile)
     {
-        string? firstLine;
-        try
+        if (PostmasterPidFile.Read(pidFile) is { } pid)
         {
-            firstLine = File.ReadLines(pidFile).FirstOrDefault();
+            // SIGKILL: the data is about to be deleted, so a clean shutdown buys nothing. Its children exit with it.
+            PostgresProcesses.KillIfPostmaster(pid);
         }
-        catch (IOException)
+    }
+
+    /// <summary>
+    /// Whatever else still runs on the directory (a Patroni that would restart its server, an etcd member) names it on
+    /// its command line; an HA manager is killed before it can react to its server's death.
+    /// </summary>
+    private static void StopProcessesRunningFrom(string directory)
+    {
+        if (!OperatingSystem.IsLinux())
         {
             return;
         }
 
-        if (int.TryParse(firstLine, CultureInfo.InvariantCulture, out var pid))
+        foreach (var process in ProcessTree.All().Where(process => process.CommandLine.Contains(directory, StringComparison.Ordinal)))
         {
-            // SIGKILL: the data is about to be deleted, so a clean shutdown buys nothing. Its children exit with it.
-            PostgresProcesses.KillIfPostmaster(pid);
+            try
+            {
+                Signals.Send(process.Pid, Signal.Kill);
+            }
+            catch (InvalidOperationException)
+            {
+                // It exited meanwhile.
+            }
         }
     }
 

@@ -18,7 +18,7 @@ internal static class ReplicaSetBootstrapper
         await EnsureRoleAsync(connection, PostgresReplicaSetResource.ReplicationUserName, "LOGIN REPLICATION",
             await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken), cancellationToken);
         await EnsureRoleAsync(connection, PostgresReplicaSetResource.ApplicationUserName,
-            "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS",
+            ApplicationRole.Attributes,
             await replicaSet.ApplicationPassword.GetValueAsync(cancellationToken), cancellationToken);
 
         await LimitApplicationSessionsAsync(connection, cancellationToken);
@@ -56,16 +56,11 @@ internal static class ReplicaSetBootstrapper
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>
-    /// A service process that froze mid-transaction (SIGSTOP, a long GC pause, a dead VM) would otherwise hold its row
-    /// locks for ever, and a retry of the same write on the other service would wait behind them. Postgres ends
-    /// such a transaction after a second of silence, and bounds every statement.
-    /// </summary>
     private static async Task LimitApplicationSessionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var role = Sql.QuoteIdentifier(PostgresReplicaSetResource.ApplicationUserName);
         await using var command = new NpgsqlCommand(
-            $"ALTER ROLE {role} SET idle_in_transaction_session_timeout = '1s'; ALTER ROLE {role} SET statement_timeout = '5s'",
+            string.Join("; ", ApplicationRole.SessionSettings.Select(setting => $"ALTER ROLE {role} SET {setting.Name} = '{setting.Value}'")),
             connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -1,0 +1,92 @@
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.DatabaseFailover;
+
+/// <summary>
+/// The database failover scenarios, written once and run against each HA manager (<c>Postgres:HaManager</c>): the
+/// supervisor's graph and Patroni's differ only in their fixture's arguments. In each: a stream of idempotent writes
+/// through the gateway, a fault that costs the primary its role, then no acknowledged write lost (Sync), writes
+/// resumed, the former primary back as a replica, and exactly one writable node. The scenarios share their graph:
+/// each leaves it with one primary and every replica streaming.
+/// </summary>
+public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph)
+    where TGraph : GraphFixture
+{
+    protected TGraph Graph { get; } = graph;
+
+    protected HaManager HaManager { get; } = new(graph.App);
+
+    protected NodeFaults NodeFaults { get; } = new(graph.App);
+
+    [Fact]
+    public Task PrimaryPostmasterKilled_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins() =>
+        RunAsync(primary => $"SIGKILL {primary}'s postmaster", primary => NodeFaults.KillPostmasterAsync(primary, Token));
+
+    [Fact]
+    public Task PrimaryNodeKilled_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins() =>
+        RunAsync(primary => $"SIGKILL every process of {primary}", primary => NodeFaults.KillNodeAsync(primary, Token));
+
+    [Fact]
+    public async Task PrimaryFrozen_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins()
+    {
+        Task thawed = Task.CompletedTask;
+        await RunAsync(primary => $"SIGSTOP every process of {primary} for {HaManager.FreezeLongEnoughToFailOver.TotalSeconds:F0} s",
+            async primary => thawed = await NodeFaults.FreezeNodeAsync(primary, HaManager.FreezeLongEnoughToFailOver, Token),
+            beforeRejoin: () => thawed);
+    }
+
+    [Fact]
+    public Task Switchover_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins() =>
+        RunAsync(primary => $"switchover from {primary}", primary => HaManager.SwitchoverAsync(primary, Token));
+
+    protected static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>Arrange, inject, wait for the new primary, bring the former one back, then read every acknowledged write back.</summary>
+    protected async Task RunAsync(Func<string, string> describe, Func<string, Task> inject, Func<Task>? beforeRejoin = null)
+    {
+        var result = await DatabaseFailoverScenario.FaultPrimaryUnderWritesAsync(Graph, describe, inject, HaManager.FailoverBound, Token);
+        var formerPrimary = result.FormerPrimary;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{HaManager.ReplicaSet.Options.HaManager} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
+        Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the new primary: {result}");
+
+        await (beforeRejoin?.Invoke() ?? Task.CompletedTask);
+        await HaManager.RejoinAsync(formerPrimary, result.NewPrimary, Token);
+
+        // Read back after the rejoin too: a former primary that came back and took over again would show here.
+        var afterRejoin = await AcknowledgedWrites.VerifyAsync(result.Load, result.EmailPrefix, Graph.Database, Token);
+        Assert.True(result.Writes.Lost == 0 && afterRejoin.Lost == 0,
+            $"Acknowledged writes were lost with synchronous replication: at the failover {result.Writes}; after the rejoin {afterRejoin}\n{result}");
+        Assert.Equal([result.NewPrimary], await HaManager.WritableNodesAsync(Token));
+        var replicas = HaManager.ReplicaSet.Nodes.Select(node => node.Name).Where(name => name != result.NewPrimary);
+        await Graph.Database.WaitForStandbysAsync(result.NewPrimary, replicas, HaManager.FailoverBound, Token);
+    }
+}
+
+[Collection(SyncDurabilityGraph.Name)]
+public sealed class SupervisorFailoverScenarios(SyncDurabilityGraph graph) : HaManagerFailoverScenarios<SyncDurabilityGraph>(graph);
+
+[Collection(PatroniGraph.Name)]
+public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFailoverScenarios<PatroniGraph>(graph)
+{
+    [Fact]
+    public async Task OneEtcdMemberOfThreeLost_NoFailover_WritesContinue_NothingAcknowledgedIsLost()
+    {
+        var primary = await Graph.Database.FindPrimaryAsync(Token);
+        await using var load = LoadProbe.Start(Graph.Gateway, new LoadOptions { Concurrency = 4, WriteFraction = 1, IdempotentWrites = true });
+        await load.WaitForResponsesAsync(200, Token);
+
+        var member = await NodeFaults.KillEtcdMemberAsync(0, Token);
+        load.MarkFault($"SIGKILL {member}");
+        // Longer than Patroni's retry_timeout: a leader that could not reach the remaining quorum would have demoted itself.
+        await Task.Delay(TimeSpan.FromSeconds(HaManager.ReplicaSet.Options.Patroni.RetryTimeout * 2), Token);
+        await load.WaitForResponsesAsync(100, Token);
+        var report = await load.StopAsync();
+        await new Faults(Graph.App).StartAsync(member, Token);
+
+        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, Graph.Database, Token);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{writes}\n{report}");
+        Assert.True(load.AcknowledgedWritesSinceFirstFault > 0, $"No write was acknowledged after {member} died: {report}");
+        Assert.True(writes.Lost == 0, $"Acknowledged writes were lost: {writes}");
+        Assert.Equal([primary], await HaManager.WritableNodesAsync(Token));
+    }
+}

@@ -1,0 +1,76 @@
+using Npgsql;
+
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// What a failover scenario needs from whichever HA manager runs the graph (<c>Postgres:HaManager</c>): the faults
+/// hit the same processes, but a switchover and a former primary's return are the HA manager's own moves. Under the
+/// supervisor they are the Promote and Rejoin commands; under Patroni, its Switchover command, and a restart of the
+/// node's Patroni (which rewinds and rejoins by itself).
+/// </summary>
+public sealed class HaManager(DistributedApplication app)
+{
+    private readonly ReplicaSetProbe database = new(app);
+
+    public PostgresReplicaSetResource ReplicaSet { get; } =
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single();
+
+    public bool IsPatroni => ReplicaSet.Options.HaManager == PostgresHaManager.Patroni;
+
+    /// <summary>
+    /// How long a primary that stopped answering may take to be replaced: the supervisor waits <c>FailoverAfter</c>,
+    /// Patroni waits for the leader lock to expire (<c>ttl</c>), then each promotes; generous, for a loaded machine.
+    /// </summary>
+    public TimeSpan FailoverBound => (IsPatroni ? TimeSpan.FromSeconds(ReplicaSet.Options.Patroni.Ttl) : ReplicaSet.Options.FailoverAfter) * 3
+                                     + TimeSpan.FromSeconds(30);
+
+    /// <summary>A freeze long enough to cost the frozen primary its role: past the failover delay, with time to spare.</summary>
+    public TimeSpan FreezeLongEnoughToFailOver => (IsPatroni ? TimeSpan.FromSeconds(ReplicaSet.Options.Patroni.Ttl) : ReplicaSet.Options.FailoverAfter)
+                                                  + TimeSpan.FromSeconds(10);
+
+    /// <summary>A planned handover from <paramref name="primary"/>: Patroni's Switchover, or the supervisor's Promote of a replica.</summary>
+    public async Task SwitchoverAsync(string primary, CancellationToken cancellationToken)
+    {
+        var (resource, command) = IsPatroni
+            ? (primary, PostgresNodeCommands.Switchover)
+            : ((await database.StreamingStandbysAsync(primary, cancellationToken)) is [var first, ..] ? first : throw new InvalidOperationException($"No replica streams from {primary}: nothing to switch over to."), PostgresNodeCommands.Promote);
+        var result = await app.ResourceCommands.ExecuteCommandAsync(resource, command, cancellationToken);
+        Assert.True(result.Success, $"{command} on {resource} failed: {result.Message}");
+    }
+
+    /// <summary>
+    /// Brings a former primary back as a replica of the current one: the supervisor's Rejoin; under Patroni, a Start of a
+    /// node whose Patroni is gone (it rewinds itself), nothing otherwise. Returns once it streams from the primary.
+    /// </summary>
+    public async Task RejoinAsync(string formerPrimary, string primary, CancellationToken cancellationToken)
+    {
+        if (!IsPatroni)
+        {
+            await database.RejoinAsync(formerPrimary, cancellationToken);
+        }
+        else if (!database.IsNodeRunning(formerPrimary))
+        {
+            var started = await app.ResourceCommands.ExecuteCommandAsync(formerPrimary, KnownResourceCommands.StartCommand, cancellationToken);
+            Assert.True(started.Success, $"Start {formerPrimary} failed: {started.Message}");
+        }
+
+        await database.WaitForStandbysAsync(primary, [formerPrimary], FailoverBound, cancellationToken);
+    }
+
+    /// <summary>Every node that accepts writes now, asked all at once: more than one is a split brain.</summary>
+    public async Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken)
+    {
+        var answers = await Task.WhenAll(ReplicaSet.Nodes.Select(async node =>
+        {
+            try
+            {
+                return await database.IsInRecoveryAsync(node.Name, cancellationToken) ? null : node.Name;
+            }
+            catch (NpgsqlException)
+            {
+                return null;
+            }
+        }));
+        return [.. answers.OfType<string>()];
+    }
+}

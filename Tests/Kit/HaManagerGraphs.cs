@@ -1,0 +1,13 @@
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// The failover scenarios' graph under Patroni: synchronous (<c>synchronous_mode_strict</c>), two replicas, and three
+/// etcd members, so one can be lost without losing the quorum. The supervisor's counterpart is
+/// <see cref="SyncDurabilityGraph"/>: the same scenarios run on both (<c>HaManagerFailoverScenarios</c>).
+/// </summary>
+public sealed class PatroniGraph : GraphFixture
+{
+    public const string Name = "Patroni";
+
+    protected override IEnumerable<string> Arguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:EtcdMembers=3"];
+}
