@@ -37,7 +37,7 @@ public sealed class TemplateTests(TemplatePackage template)
         Assert.Contains($"Projects.{expectedProjectsPrefix}_PrimaryService", solution.Read("AppHost/AppHost.cs"));
         Assert.Contains($"<ProjectReference Include=\"..\\Gateway\\{name}.Gateway.csproj\" />", solution.Read($"AppHost/{name}.AppHost.csproj"));
         Assert.Contains($"\"{name}.AppHost\", \"AppHost\\{name}.AppHost.csproj\"", solution.Read($"{name}.sln"));
-        Assert.Contains($"\"{name}.Gateway\"", solution.Read("ServiceDefaults/Extensions.cs"));
+        Assert.Contains($"\"{name}.Gateway\"", solution.Read("Contracts/MeterNames.cs"));
 
         // "replication" the PostgreSQL word and the identifiers about it are not the project's name.
         Assert.Equal(template.CountInRepository("pg_stat_replication"), solution.Count("pg_stat_replication"));
@@ -71,7 +71,7 @@ public sealed class TemplateTests(TemplatePackage template)
             Assert.Empty(firstPorts.All().Intersect(secondPorts.All()));
             Assert.Equal(4, secondPorts.All().Distinct().Count());
             Assert.Contains($"localhost:{secondPorts.Gateway}", second.Read("README.md"), StringComparison.Ordinal);
-            Assert.Contains($"DefaultPort = {secondPorts.Gateway};", second.Read("AppHost/GatewayEndpointExtensions.cs"), StringComparison.Ordinal);
+            Assert.Contains($"DefaultPort = {secondPorts.Gateway};", second.Read("Hosting/Gateway/GatewayBuilderExtensions.cs"), StringComparison.Ordinal);
             TestContext.Current.TestOutputHelper?.WriteLine($"first {firstPorts}, second {secondPorts}");
         }
         finally
