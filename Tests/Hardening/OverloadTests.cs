@@ -78,7 +78,9 @@ public sealed class OverloadTests(PatientGatewayGraph graph) : IAsyncLifetime
 
         Assert.True(shed > 0, "Nothing was shed: the limit did not engage.");
         Assert.Equal(0, retryAfterMissing);
-        Assert.True(failures.IsEmpty, "The overload made requests fail instead of being shed:\n" + string.Join("\n", failures.Select(p => $"{p.Value} × {p.Key}")));
+        Assert.True(failures.IsEmpty, "The overload made requests fail instead of being shed:\n" + string.Join("\n", failures.Select(p => $"{p.Value} × {p.Key}")) +
+            "\nGateway log (last lines):\n  " + string.Join("\n  ", graph.RecentLogs(ResourceNames.Gateway).TakeLast(20)) +
+            "\nprimaryservice log (last lines):\n  " + string.Join("\n  ", graph.RecentLogs(ResourceNames.PrimaryService).TakeLast(20)));
         Assert.True(answeredBeforeHealth < Burst, "The burst was over before /health answered, so it was not asked during the overload.");
         Assert.Equal(HttpStatusCode.OK, healthDuringBurst);
         Assert.True(report.Failed == 0, $"Normal load failed after the overload:\n{report}");
