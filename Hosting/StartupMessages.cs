@@ -24,9 +24,34 @@ internal static class StartupMessages
         Log(builder, category, LogLevel.Critical, message);
         builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
         {
-            Environment.ExitCode = 1;
-            startEvent.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+            Stop(startEvent.Services);
             return Task.CompletedTask;
         });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/> when the app starts. A step that throws stops the AppHost with one line, "<paramref
+    /// name="what"/> failed: …", and exit code 1: what goes wrong at start is the machine's state (a directory, a user),
+    /// which a stack trace does not explain.
+    /// </summary>
+    public static void OnStart(IDistributedApplicationBuilder builder, string category, string what, Func<IServiceProvider, CancellationToken, Task> step) =>
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (startEvent, cancellationToken) =>
+        {
+            try
+            {
+                await step(startEvent.Services, cancellationToken);
+            }
+            catch (Exception exception)
+            {
+                startEvent.Services.GetRequiredService<ILoggerFactory>().CreateLogger(category)
+                    .LogCritical("{What} failed: {Reason}", what, exception.Message);
+                Stop(startEvent.Services);
+            }
+        });
+
+    private static void Stop(IServiceProvider services)
+    {
+        Environment.ExitCode = 1;
+        services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
     }
 }

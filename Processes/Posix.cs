@@ -26,6 +26,10 @@ public static partial class Posix
     /// <returns>The id, or null on a platform without POSIX user ids.</returns>
     public static uint? EffectiveUserId() => IsSupported ? GetEffectiveUserId() : null;
 
+    /// <summary>The effective group id of this process.</summary>
+    /// <returns>The id, or null on a platform without POSIX group ids.</returns>
+    public static uint? EffectiveGroupId() => IsSupported ? GetEffectiveGroupId() : null;
+
     /// <summary>Makes <paramref name="userId"/>:<paramref name="groupId"/> own <paramref name="path"/> (chown(2)).</summary>
     /// <param name="path">A file or directory.</param>
     /// <param name="userId">The new owner.</param>
@@ -41,6 +45,9 @@ public static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "geteuid")]
     private static partial uint GetEffectiveUserId();
+
+    [LibraryImport("libc", EntryPoint = "getegid")]
+    private static partial uint GetEffectiveGroupId();
 
     [LibraryImport("libc", EntryPoint = "chown", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Chown(string path, uint owner, uint group);

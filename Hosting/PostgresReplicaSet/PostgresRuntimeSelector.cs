@@ -55,7 +55,7 @@ internal static class PostgresRuntimeSelector
     }
 
     private static PostgresProcessRuntime ProcessRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options) =>
-        new(Binaries(builder, options), builder.ExecutionContext.IsRunMode);
+        new(Binaries(builder, options), RunDirectoryFor(builder), builder.ExecutionContext.IsRunMode);
 
     /// <summary>Patroni runs on the process runtime (in containers it may follow later): etcd and Patroni from the machine.</summary>
     private static PostgresRuntimeChoice PatroniRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
@@ -75,8 +75,7 @@ internal static class PostgresRuntimeSelector
         patroni ??= new PatroniInstallation("/usr/bin/patroni", "/usr/bin/etcd", new Version(0, 0, 0), binaries.BinDirectory);
         var description = $"Process (Patroni {patroni.Version.ToString(3)}, etcd {(patroni.UsesEtcdV2 ? "v2" : "v3")} API, {options.EtcdMembers} member{(options.EtcdMembers == 1 ? "" : "s")})";
         StartupMessages.Log(builder, LogCategory, LogLevel.Information, $"PostgreSQL replica set runtime: {description}");
-        var runDirectory = builder.ExecutionContext.IsRunMode ? RunDirectory.ForThisRun(ServerUser.Current()) : RunDirectory.Placeholder;
-        return new PostgresRuntimeChoice(new PatroniProcessRuntime(patroni, runDirectory), description);
+        return new PostgresRuntimeChoice(new PatroniProcessRuntime(patroni, RunDirectoryFor(builder)), description);
     }
 
     private static PostgresBinaries Binaries(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options)
@@ -88,5 +87,24 @@ internal static class PostgresRuntimeSelector
         }
 
         return binaries ?? new PostgresBinaries("/usr/bin");
+    }
+
+    /// <summary>This run's directory; when the servers have no user to run as (root without a postgres user), the AppHost stops at start saying so.</summary>
+    private static RunDirectory RunDirectoryFor(IDistributedApplicationBuilder builder)
+    {
+        if (!builder.ExecutionContext.IsRunMode)
+        {
+            return RunDirectory.Placeholder;
+        }
+
+        try
+        {
+            return RunDirectory.ForThisRun(ServerUser.Current());
+        }
+        catch (InvalidOperationException exception)
+        {
+            StartupMessages.FailAtStart(builder, LogCategory, exception.Message);
+            return RunDirectory.ForThisRun(ServerUser.Own);
+        }
     }
 }

@@ -12,14 +12,47 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
     public async Task ReadsCarryingTheTokenNeverMissTheWrite_AndReadsWithoutItAreSeenToBeStale()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
+        var primary = await graph.Database.FindPrimaryAsync(cancellationToken);
 
         var withToken = await WriteThenReadAsync(pairs: 1000, sendToken: true, cancellationToken);
         var withoutToken = await WriteThenReadAsync(pairs: 200, sendToken: false, cancellationToken);
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"with token: {withToken.Stale} stale of 1000, read from {withToken.ReadFrom}; without: {withoutToken.Stale} stale of 200, read from {withoutToken.ReadFrom}");
+            $"with token: {withToken.Stale} stale of 1000, read from {Describe(withToken.ReadFrom)}; " +
+            $"without: {withoutToken.Stale} stale of 200 (from {Describe(withoutToken.StaleFrom)}), read from {Describe(withoutToken.ReadFrom)}");
 
         Assert.Equal(0, withToken.Stale);
+        // The replicas are 300 ms behind and a replica is waited for 100 ms at most: the read had to fall back to the primary.
+        Assert.True(withToken.ReadFrom.GetValueOrDefault(primary) > 0, $"No token read fell back to the primary {primary}: {Describe(withToken.ReadFrom)}.");
         Assert.True(withoutToken.Stale > 0, "No stale read without the token: the test could not have seen one.");
+        Assert.True(withoutToken.StaleFrom.Keys.All(node => node != primary), $"A read from the primary was stale: {Describe(withoutToken.StaleFrom)}.");
+    }
+
+    [Fact]
+    public async Task ATokenReadIsServedByAReplicaThatHasReplayedTheWrite()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var primary = await graph.Database.FindPrimaryAsync(cancellationToken);
+        var replicas = graph.Database.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
+        for (var i = 0; i < 5; i++)
+        {
+            using var created = await graph.Gateway.PostUserAsync("Reader", UsersApiClient.UniqueEmail("ryw"), cancellationToken: cancellationToken);
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            var user = (await created.Content.ReadFromJsonAsync<UserResponse>(cancellationToken))!;
+            var token = created.Header(ReplicationHeaders.ConsistencyToken)!;
+            foreach (var replica in replicas)
+            {
+                await Poll.UntilOrThrowAsync(token2 => graph.Database.QueryAsync<bool>(replica, "SELECT pg_last_wal_replay_lsn() >= @token::pg_lsn", token2, ("token", token)),
+                    TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20), $"{replica} to replay {token}", cancellationToken);
+            }
+
+            using var read = new HttpRequestMessage(HttpMethod.Get, $"/users/{user.Id}");
+            read.Headers.Add(ReplicationHeaders.ConsistencyToken, token);
+            using var response = await graph.Gateway.SendAsync(read, cancellationToken);
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // Every replica has the write, so the token must not send the read to the primary.
+            Assert.Contains(response.Header(ReplicationHeaders.ReadFrom), replicas);
+        }
     }
 
     [Theory]
@@ -30,7 +63,7 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         using var request = new HttpRequestMessage(HttpMethod.Get, "/users?limit=1");
-        request.Headers.TryAddWithoutValidation("X-Consistency-Token", token);
+        request.Headers.TryAddWithoutValidation(ReplicationHeaders.ConsistencyToken, token);
 
         using var response = await graph.Gateway.SendAsync(request, cancellationToken);
 
@@ -57,10 +90,11 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
         Assert.True(report.Failed == 0, $"Reads failed while a replica died:\n{report}");
     }
 
-    private async Task<(int Stale, string ReadFrom)> WriteThenReadAsync(int pairs, bool sendToken, CancellationToken cancellationToken)
+    private async Task<(int Stale, IReadOnlyDictionary<string, int> ReadFrom, IReadOnlyDictionary<string, int> StaleFrom)> WriteThenReadAsync(
+        int pairs, bool sendToken, CancellationToken cancellationToken)
     {
-        var stale = 0;
         var readFrom = new ConcurrentDictionary<string, int>();
+        var staleFrom = new ConcurrentDictionary<string, int>();
         await Parallel.ForAsync(0, pairs, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (_, token) =>
         {
             using var created = await graph.Gateway.PostUserAsync("Reader", UsersApiClient.UniqueEmail("ryw"), cancellationToken: token);
@@ -70,14 +104,15 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
             using var read = new HttpRequestMessage(HttpMethod.Get, $"/users/{user!.Id}");
             if (sendToken)
             {
-                read.Headers.Add("X-Consistency-Token", created.Header("X-Consistency-Token"));
+                read.Headers.Add(ReplicationHeaders.ConsistencyToken, created.Header(ReplicationHeaders.ConsistencyToken));
             }
 
             using var response = await graph.Gateway.SendAsync(read, token);
-            readFrom.AddOrUpdate(response.Header("X-Read-From") ?? "(none)", 1, (_, count) => count + 1);
+            var node = response.Header(ReplicationHeaders.ReadFrom) ?? "(none)";
+            readFrom.AddOrUpdate(node, 1, (_, count) => count + 1);
             if (response.StatusCode == HttpStatusCode.NotFound)
             {
-                Interlocked.Increment(ref stale);
+                staleFrom.AddOrUpdate(node, 1, (_, count) => count + 1);
             }
             else
             {
@@ -85,6 +120,9 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
             }
         });
 
-        return (stale, string.Join(", ", readFrom.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}")));
+        return (staleFrom.Values.Sum(), readFrom, staleFrom);
     }
+
+    private static string Describe(IReadOnlyDictionary<string, int> counts) =>
+        counts.Count == 0 ? "none" : string.Join(", ", counts.OrderBy(p => p.Key).Select(p => $"{p.Key} {p.Value}"));
 }

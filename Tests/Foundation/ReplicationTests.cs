@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.Foundation;
@@ -36,9 +37,14 @@ public sealed class ReplicationTests(GraphFixture graph)
     public async Task UserCreatedThroughTheGatewayIsReadableThroughTheGatewayAndOnEveryReplica()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var created = await graph.Gateway.CreateUserAsync("Grace Hopper", cancellationToken);
+        using var write = await graph.Gateway.PostUserAsync("Grace Hopper", UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
+        Assert.Equal(HttpStatusCode.Created, write.StatusCode);
+        var created = (await write.Content.ReadFromJsonAsync<UserResponse>(cancellationToken))!;
 
-        using var read = await graph.Gateway.GetAsync($"/users/{created.Id}", cancellationToken);
+        // Replicas are asynchronous: right after the write only its consistency token promises that a read sees it.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/users/{created.Id}");
+        request.Headers.Add(ReplicationHeaders.ConsistencyToken, write.Header(ReplicationHeaders.ConsistencyToken));
+        using var read = await graph.Gateway.SendAsync(request, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Contains("Grace Hopper", await read.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
 

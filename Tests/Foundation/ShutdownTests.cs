@@ -9,21 +9,26 @@ public sealed class ShutdownTests
     [Fact]
     public async Task StoppingTheGraphLeavesNoProcessAndNoDataDirectory()
     {
+        var cancellationToken = TestContext.Current.CancellationToken;
         var graph = new GraphFixture();
-        await graph.InitializeAsync();
-        var processes = GraphProcesses.Of(graph.App);
-        // The process runtime runs every server from its run directory, which holds the data directories.
-        var runDirectory = ((ExecutableResource)graph.Database.Nodes[0].Resource).WorkingDirectory;
-        Assert.Contains(processes, process => process.CommandLine.Contains("postgres", StringComparison.Ordinal));
-        Assert.True(Directory.Exists(runDirectory));
-
-        await graph.DisposeAsync();
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (processes.Any(process => ProcessTree.IsAlive(process.Pid)) && DateTime.UtcNow < deadline)
+        IReadOnlyList<GraphProcess> processes;
+        string runDirectory;
+        try
         {
-            await Task.Delay(200, TestContext.Current.CancellationToken);
+            await graph.InitializeAsync();
+            processes = GraphProcesses.Of(graph.App);
+            // The process runtime runs every server from its run directory, which holds the data directories.
+            runDirectory = ((ExecutableResource)graph.Database.Nodes[0].Resource).WorkingDirectory;
+            Assert.Contains(processes, process => process.CommandLine.Contains("postgres", StringComparison.Ordinal));
+            Assert.True(Directory.Exists(runDirectory));
         }
+        finally
+        {
+            await graph.DisposeAsync();
+        }
+
+        await Poll.UntilAsync(_ => Task.FromResult(!processes.Any(process => ProcessTree.IsAlive(process.Pid))),
+            TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(200), cancellationToken);
 
         var survivors = processes.Where(process => ProcessTree.IsAlive(process.Pid)).Select(process => $"{process.Pid} {process.CommandLine}");
         Assert.Empty(survivors);

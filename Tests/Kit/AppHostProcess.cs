@@ -6,6 +6,16 @@ namespace Replication.Tests.Kit;
 /// </summary>
 public static class AppHostProcess
 {
+    /// <summary>A Development run whose dashboard, OTLP and resource-service endpoints take free ports.</summary>
+    public static IReadOnlyDictionary<string, string> OnFreePorts { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_ENVIRONMENT"] = "Development",
+        ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = "http://127.0.0.1:0",
+        ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://127.0.0.1:0",
+        ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+    };
+
     public static async Task<(int ExitCode, string Output)> RunAsync(
         IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {

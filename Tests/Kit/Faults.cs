@@ -11,6 +11,9 @@ public sealed class Faults(DistributedApplication app)
 {
     private static readonly TimeSpan EffectTimeout = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long Aspire's own Start and Stop commands may take to return (a project's start includes <c>dotnet run</c>).</summary>
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
+
     private ServiceFaultInjector Injector => app.Services.GetRequiredService<ServiceFaultInjector>();
 
     /// <summary>SIGKILLs the resource's own process: the service binary (not its <c>dotnet run</c> wrapper), or the postmaster.</summary>
@@ -21,7 +24,8 @@ public sealed class Faults(DistributedApplication app)
     public async Task StopAsync(string resourceName, CancellationToken cancellationToken = default)
     {
         var pid = ProcessOf(resourceName);
-        var result = await app.ResourceCommands.ExecuteCommandAsync(resourceName, KnownResourceCommands.StopCommand, cancellationToken);
+        var result = await app.ResourceCommands.ExecuteCommandAsync(resourceName, KnownResourceCommands.StopCommand, cancellationToken)
+            .WaitAsync(CommandTimeout, cancellationToken);
         // DCP 13.6 can report "Failed to stop resource" for a project whose process it did stop (its state then reads
         // Unknown). What matters is the process: it must be gone, or the stop really failed.
         await WaitUntilAsync(() => !ProcessTree.IsAlive(pid), $"process {pid} of {resourceName} to exit ({result.Message})", cancellationToken);
@@ -62,7 +66,7 @@ public sealed class Faults(DistributedApplication app)
 
     private async Task ExecuteCommandAsync(string resourceName, string command, CancellationToken cancellationToken)
     {
-        var result = await app.ResourceCommands.ExecuteCommandAsync(resourceName, command, cancellationToken);
+        var result = await app.ResourceCommands.ExecuteCommandAsync(resourceName, command, cancellationToken).WaitAsync(CommandTimeout, cancellationToken);
         if (!result.Success)
         {
             throw new InvalidOperationException($"Command {command} on {resourceName} failed: {result.Message}");

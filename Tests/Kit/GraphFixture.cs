@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Replication.Tests.Kit;
@@ -12,6 +14,13 @@ namespace Replication.Tests.Kit;
 public class GraphFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartupTimeout = TimeSpan.FromMinutes(3);
+
+    /// <summary>How long the graph may take to stop when the fixture is disposed.</summary>
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromMinutes(2);
+
+    private static readonly TimeSpan RepairTimeout = TimeSpan.FromSeconds(30);
+
+    private static readonly ConcurrentDictionary<string, ConcurrentQueue<GraphFixture>> BootsByCollection = new();
 
     private ResourceLogCollector? logs;
 
@@ -40,9 +49,18 @@ public class GraphFixture : IAsyncLifetime
 
     public IReadOnlyList<string> RecentLogs(string resourceName) => logs?.RecentLines(resourceName) ?? [];
 
+    /// <summary>The graphs booted so far for the running test's xunit collection: one, if the collection shares its graph.</summary>
+    public static IReadOnlyCollection<GraphFixture> BootedForCurrentCollection =>
+        TestContext.Current.TestCollection is { } collection && BootsByCollection.TryGetValue(collection.UniqueID, out var boots) ? boots : [];
+
     public async ValueTask InitializeAsync()
     {
         var stopwatch = Stopwatch.StartNew();
+        if (TestContext.Current.TestCollection is { } collection)
+        {
+            BootsByCollection.GetOrAdd(collection.UniqueID, _ => new()).Enqueue(this);
+        }
+
         using var timeout = new CancellationTokenSource(StartupTimeout);
         // Port 0: the test graph must not collide with a developer's `dotnet run` on the default port. The runtime is
         // pinned, so a container engine on the machine does not change what a fixture tests; a fixture's own
@@ -53,18 +71,22 @@ public class GraphFixture : IAsyncLifetime
         Configure(builder);
 
         App = await builder.BuildAsync(timeout.Token);
+        // An AppHost that refuses to start (a missing prerequisite) stops itself: no point waiting for health then.
+        var stopped = App.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var startingOrStopped = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopped);
         try
         {
-            await App.StartAsync(timeout.Token);
+            await App.StartAsync(startingOrStopped.Token);
             // After the start, when Aspire has named each resource's instances; earlier lines come from the backlog.
             logs = ResourceLogCollector.Start(App);
-            await WaitUntilEveryResourceIsHealthyAsync(timeout.Token);
+            await WaitUntilEveryResourceIsHealthyAsync(startingOrStopped.Token);
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)
         {
             var report = DescribeUnhealthyResources();
+            var why = stopped.IsCancellationRequested ? "The AppHost stopped while the graph was starting" : $"The graph did not become healthy within {StartupTimeout}";
             await DisposeAsync();
-            throw new InvalidOperationException($"The graph did not become healthy within {StartupTimeout}: {exception.Message}\n{report}", exception);
+            throw new InvalidOperationException($"{why}: {exception.Message}\n{report}", exception);
         }
 
         Gateway = App.CreateHttpClient(ResourceNames.Gateway, "http");
@@ -77,14 +99,19 @@ public class GraphFixture : IAsyncLifetime
     {
         GC.SuppressFinalize(this);
         Gateway?.Dispose();
-        if (App is not null)
+        try
         {
-            await App.DisposeAsync();
+            if (App is not null)
+            {
+                await App.DisposeAsync().AsTask().WaitAsync(ShutdownTimeout);
+            }
         }
-
-        if (logs is not null)
+        finally
         {
-            await logs.DisposeAsync();
+            if (logs is not null)
+            {
+                await logs.DisposeAsync();
+            }
         }
     }
 
@@ -98,6 +125,32 @@ public class GraphFixture : IAsyncLifetime
             using var response = await Gateway.GetAsync("/users?limit=1", token);
             return response.IsSuccessStatusCode && response.Header(ReplicationHeaders.ServedBy) == service;
         }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), $"the gateway to serve from {service}", cancellationToken);
+
+    /// <summary>
+    /// Undoes whatever service fault a scenario left behind, even one that failed half-way: both services running, no
+    /// request fault in force, no process frozen, and both circuits closed. Tests of a collection that breaks services
+    /// call it before each test (xunit's <c>IAsyncLifetime.InitializeAsync</c>), so no test inherits another's fault.
+    /// </summary>
+    public async Task RestoreServicesAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var service in (string[])[ResourceNames.PrimaryService, ResourceNames.BackupService])
+        {
+            if (!IsRunning(service))
+            {
+                await Faults.StartAsync(service, cancellationToken);
+            }
+
+            await Faults.ClearFaultsAsync(service, cancellationToken);
+        }
+
+        await WaitUntilBothServicesServeAsync(cancellationToken);
+        await Poll.UntilOrThrowAsync(async token => (await Gateway.GetGatewayStatusAsync(token)).Circuits.Values.All(state => state == "Closed"),
+            RepairTimeout, TimeSpan.FromMilliseconds(100), "both of the gateway's circuits to close", cancellationToken);
+    }
+
+    /// <summary>Whether the resource is Running now (a killed or stopped one is not; a frozen one is).</summary>
+    public bool IsRunning(string resourceName) =>
+        App.ResourceNotifications.TryGetCurrentState(resourceName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
 
     /// <summary>
     /// Brings the gateway back to a clean state after a scenario: both services healthy and both circuits closed.

@@ -42,11 +42,14 @@ public sealed class LoadProbe : IAsyncDisposable
 
     public static LoadProbe Start(HttpClient gateway, LoadOptions? options = null) => new(gateway, options ?? new LoadOptions());
 
-    /// <summary>Runs the load for <paramref name="duration"/> and reports.</summary>
-    public static async Task<LoadReport> RunAsync(HttpClient gateway, TimeSpan duration, LoadOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs the load until it has <paramref name="responses"/> responses, and reports. A count, not a duration: how many
+    /// requests fit in a second depends on the machine's load, and a report of none proves nothing.
+    /// </summary>
+    public static async Task<LoadReport> RunAsync(HttpClient gateway, int responses, LoadOptions? options = null, CancellationToken cancellationToken = default)
     {
         await using var probe = Start(gateway, options);
-        await Task.Delay(duration, cancellationToken);
+        await probe.WaitForResponsesAsync(responses, cancellationToken);
         return await probe.StopAsync();
     }
 
@@ -62,22 +65,48 @@ public sealed class LoadProbe : IAsyncDisposable
             ? samples.Count(sample => sample.IsAcknowledgedWrite && sample.Start >= fault.At)
             : 0;
 
-    /// <summary>Waits until the load has produced at least <paramref name="count"/> more responses.</summary>
-    public async Task WaitForResponsesAsync(int count, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Waits until the load has produced at least <paramref name="count"/> more responses, for at most the time they can
+    /// take: each client gets an answer or gives up within <see cref="LoadOptions.RequestTimeout"/>.
+    /// </summary>
+    /// <exception cref="TimeoutException">The responses did not come in time.</exception>
+    /// <exception cref="InvalidOperationException">A client of the probe died; the load it should have sent is missing.</exception>
+    public Task WaitForResponsesAsync(int count, CancellationToken cancellationToken = default) =>
+        WaitForResponsesAsync(count, (options.RequestTimeout + options.Pause) * Math.Ceiling((double)count / options.Concurrency), cancellationToken);
+
+    /// <inheritdoc cref="WaitForResponsesAsync(int, CancellationToken)"/>
+    public async Task WaitForResponsesAsync(int count, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var target = samples.Count + count;
-        while (samples.Count < target)
+        var start = samples.Count;
+        var deadline = clock.Elapsed + timeout;
+        while (samples.Count < start + count)
         {
+            ThrowIfAClientDied();
+            if (clock.Elapsed > deadline)
+            {
+                throw new TimeoutException($"The load produced {samples.Count - start} of {count} responses within {timeout.TotalSeconds:F0} s.");
+            }
+
             await Task.Delay(10, cancellationToken);
         }
     }
 
+    /// <summary>Stops the clients (a request in flight gets its full timeout) and reports everything they saw.</summary>
+    /// <exception cref="InvalidOperationException">A client of the probe died.</exception>
     public async Task<LoadReport> StopAsync()
     {
         if (report is null)
         {
             await stopping.CancelAsync();
-            await Task.WhenAll(clients);
+            try
+            {
+                await Task.WhenAll(clients);
+            }
+            catch (Exception) when (clients.Any(client => client.IsFaulted))
+            {
+                ThrowIfAClientDied();
+            }
+
             report = new LoadReport([.. samples.OrderBy(sample => sample.Start)], [.. events], clock.Elapsed, options);
         }
 
@@ -86,8 +115,24 @@ public sealed class LoadProbe : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync();
+        try
+        {
+            await StopAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // Reported by the wait or the stop that saw it; disposing only has to end the clients, which it did.
+        }
+
         stopping.Dispose();
+    }
+
+    private void ThrowIfAClientDied()
+    {
+        if (clients.FirstOrDefault(client => client.IsFaulted) is { Exception: { } died })
+        {
+            throw new InvalidOperationException($"A client of the load probe died: {died.InnerException?.Message}", died.InnerException);
+        }
     }
 
     private async Task RunClientAsync(int index)
@@ -149,7 +194,8 @@ public sealed class LoadProbe : IAsyncDisposable
                     response.Header(ReplicationHeaders.ServedBy), response.Header(ReplicationHeaders.ReadFrom), email, userId, null);
             }
         }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException)
+        // What the network or the server can do to a request is a failed request; anything else is a bug in the probe.
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException or System.Text.Json.JsonException)
         {
             return new LoadSample(start, clock.Elapsed - start, kind, null, null, null, email, null, exception.GetType().Name + ": " + exception.Message);
         }

@@ -7,6 +7,9 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
 {
     public const string UsersDatabase = ResourceNames.UsersDatabase;
 
+    /// <summary>How long Promote or Rejoin may take (a rejoin may copy the primary afresh with pg_basebackup).</summary>
+    private static readonly TimeSpan NodeCommandTimeout = TimeSpan.FromMinutes(3);
+
     public IReadOnlyList<PostgresNode> Nodes { get; } =
         [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single().Nodes];
 
@@ -89,7 +92,8 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     /// </summary>
     public async Task PromoteAsync(string nodeName, CancellationToken cancellationToken = default)
     {
-        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Promote, cancellationToken);
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Promote, cancellationToken)
+            .WaitAsync(NodeCommandTimeout, cancellationToken);
         Assert.True(result.Success, $"Promote {nodeName} failed: {result.Message}");
         Assert.False(await IsInRecoveryAsync(nodeName, cancellationToken), $"{nodeName} is still in recovery after promotion.");
     }
@@ -97,7 +101,8 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     /// <summary>Makes a node (e.g. a fenced former primary) a replica of the current primary, with its Rejoin command.</summary>
     public async Task RejoinAsync(string nodeName, CancellationToken cancellationToken = default)
     {
-        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Rejoin, cancellationToken);
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Rejoin, cancellationToken)
+            .WaitAsync(NodeCommandTimeout, cancellationToken);
         Assert.True(result.Success, $"Rejoin {nodeName} failed: {result.Message}");
     }
 

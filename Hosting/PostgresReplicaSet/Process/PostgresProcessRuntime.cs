@@ -6,9 +6,8 @@ namespace Aspire.Hosting.ApplicationModel;
 /// Runs a replica set on the machine's PostgreSQL binaries, as Aspire executables:
 /// <c>initdb</c> → primary → <c>pg_basebackup</c> per replica → replica.
 /// </summary>
-internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, bool isRunMode) : IPostgresReplicaSetRuntime
+internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, RunDirectory runDirectory, bool isRunMode) : IPostgresReplicaSetRuntime
 {
-    private readonly RunDirectory runDirectory = isRunMode ? RunDirectory.ForThisRun(ServerUser.Current()) : RunDirectory.Placeholder;
 
     public IReadOnlyList<IResourceBuilder<IResourceWithEndpoints>> AddNodes(
         IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet)

@@ -9,7 +9,8 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>
 /// The directory one AppHost run keeps its PostgreSQL data in, removed when the AppHost stops.
 /// Runs that died without cleaning up are swept at the next start: their servers are stopped and
-/// their directories deleted.
+/// their directories deleted. Each user has a root of their own under the temp directory, so runs of root and of
+/// other users on one machine never meet in a directory one of them cannot write.
 /// </summary>
 internal sealed class RunDirectory
 {
@@ -21,8 +22,9 @@ internal sealed class RunDirectory
         ServerUser = serverUser;
     }
 
-    /// <summary>Where every run directory lives. Tests use it to check that nothing was left behind.</summary>
-    public static string Root { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "replication-postgres");
+    /// <summary>Where this user's run directories live (<c>replication-postgres-&lt;uid&gt;</c> in the temp directory).</summary>
+    public static string Root { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(),
+        Posix.EffectiveUserId() is { } userId ? string.Create(CultureInfo.InvariantCulture, $"replication-postgres-{userId}") : "replication-postgres");
 
     public string Path { get; }
 
@@ -35,7 +37,7 @@ internal sealed class RunDirectory
     public string DataDirectoryOf(string nodeName) => System.IO.Path.Combine(Path, nodeName);
 
     /// <summary>Stands in when nothing runs (publishing a manifest): paths are computed, nothing is created.</summary>
-    public static RunDirectory Placeholder { get; } = new(System.IO.Path.Combine(Root, "publish"), ServerUser.Current());
+    public static RunDirectory Placeholder { get; } = new(System.IO.Path.Combine(Root, "publish"), ServerUser.Own);
 
     /// <summary>Names this run's directory; nothing is written until <see cref="Create"/>, so a model that is built but never started leaves nothing behind.</summary>
     public static RunDirectory ForThisRun(ServerUser serverUser) =>
@@ -44,16 +46,16 @@ internal sealed class RunDirectory
     /// <summary>
     /// Creates the directory once the app starts (DCP needs it before it starts the first executable), then lets
     /// <paramref name="populate"/> write into it; it is removed by a service the container disposes, so even an app
-    /// that never stops normally leaves nothing.
+    /// that never stops normally leaves nothing. If it cannot be made, the AppHost stops with one line saying why.
     /// </summary>
     public void CreateAtStart(IDistributedApplicationBuilder builder, Func<IServiceProvider, CancellationToken, Task> populate)
     {
         builder.Services.AddSingleton(services => new RunDirectoryCleanup(this, services.GetRequiredService<IHostApplicationLifetime>()));
-        builder.Eventing.Subscribe<BeforeStartEvent>(async (startEvent, cancellationToken) =>
+        StartupMessages.OnStart(builder, "Aspire.Hosting.PostgresReplicaSet", "Creating the PostgreSQL run directory", async (services, cancellationToken) =>
         {
-            startEvent.Services.GetRequiredService<RunDirectoryCleanup>();
+            services.GetRequiredService<RunDirectoryCleanup>();
             Create();
-            await populate(startEvent.Services, cancellationToken);
+            await populate(services, cancellationToken);
         });
     }
 
@@ -73,9 +75,10 @@ internal sealed class RunDirectory
     }
 
     /// <summary>Sweeps abandoned runs, then creates this run's directory, owned by the server user.</summary>
+    /// <exception cref="InvalidOperationException">The user's root cannot be had (it belongs to someone else, or is not a directory).</exception>
     public void Create()
     {
-        Directory.CreateDirectory(Root);
+        CreateRoot();
         SweepAbandonedRuns();
         CreatePrivateDirectory(Path);
     }
@@ -96,6 +99,35 @@ internal sealed class RunDirectory
 
     /// <summary>Stops any server still running from this directory, then deletes it.</summary>
     public void Delete() => StopServersAndDelete(Path);
+
+    /// <summary>
+    /// The user's root, private to them; traversable (not listable) by others when the servers run as another user.
+    /// In a shared temp directory anyone may have made it first, so it must be, or become, the AppHost's own.
+    /// </summary>
+    private void CreateRoot()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(Root);
+            return;
+        }
+
+        var mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                   | (ServerUser.SwitchesUser ? UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : UnixFileMode.None);
+        try
+        {
+            Directory.CreateDirectory(Root, mode);
+            // chown to oneself succeeds only on what one owns (root may take anything), so this is the ownership check.
+            Posix.ChangeOwner(Root, Posix.EffectiveUserId()!.Value, Posix.EffectiveGroupId()!.Value);
+            File.SetUnixFileMode(Root, mode);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidOperationException(
+                $"The PostgreSQL run directory root {Root} cannot be used ({exception.Message}). " +
+                "It must be a directory of your own: remove it, or point TMPDIR elsewhere.", exception);
+        }
+    }
 
     private static void SweepAbandonedRuns()
     {

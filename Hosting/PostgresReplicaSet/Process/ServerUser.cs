@@ -19,6 +19,9 @@ internal sealed class ServerUser
         GroupId = groupId;
     }
 
+    /// <summary>The AppHost's own user, without a switch; also the stand-in for a model that runs no server (publishing a manifest).</summary>
+    public static ServerUser Own { get; } = new(Environment.UserName, null, null);
+
     /// <summary>The user the servers run as, for messages.</summary>
     public string Name { get; }
 
@@ -29,11 +32,20 @@ internal sealed class ServerUser
 
     public bool SwitchesUser => UserId is not null;
 
+    /// <summary>The AppHost's own user, or the <c>postgres</c> system user when the AppHost is root on Linux.</summary>
+    /// <exception cref="InvalidOperationException">The AppHost is root and no user to run the servers as can be had; the message says what to do.</exception>
     public static ServerUser Current()
     {
-        if (Posix.EffectiveUserId() is not 0u || !OperatingSystem.IsLinux())
+        if (Posix.EffectiveUserId() is not 0u)
         {
-            return new ServerUser(Environment.UserName, null, null);
+            return Own;
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new InvalidOperationException(
+                "The AppHost runs as root, and PostgreSQL refuses to. Switching the servers to the 'postgres' user needs setpriv, " +
+                "which only Linux has: run the AppHost as an ordinary user.");
         }
 
         var entry = File.ReadLines("/etc/passwd")

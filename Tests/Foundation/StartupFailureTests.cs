@@ -1,0 +1,49 @@
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.Foundation;
+
+/// <summary>What the machine lacks stops the AppHost at once, with one line saying what to do, and no stack trace.</summary>
+public sealed class StartupFailureTests
+{
+    [Fact]
+    public async Task WithoutPostgresBinaries_TheAppHostExitsWithAClearMessageAndNoStackTrace()
+    {
+        var (exitCode, text) = await RunAppHostAsync(["--Postgres:BinDirectory=/nonexistent/postgresql/bin"], AppHostProcess.OnFreePorts);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("PostgreSQL server binaries were not found", text, StringComparison.Ordinal);
+        Assert.Contains("apt-get install -y postgresql", text, StringComparison.Ordinal);
+        AssertNoStackTrace(text);
+    }
+
+    [Fact]
+    public async Task WhenTheRunDirectoryCannotBeMade_TheAppHostExitsWithOneLineNamingIt()
+    {
+        // Another user's leftover in a shared temp directory, as the AppHost finds it: its run directory root is taken.
+        var temp = Directory.CreateTempSubdirectory("replication-tmp-");
+        try
+        {
+            var blocked = Path.Combine(temp.FullName, $"replication-postgres-{Posix.EffectiveUserId()}");
+            await File.WriteAllTextAsync(blocked, "not a directory", TestContext.Current.CancellationToken);
+
+            var (exitCode, text) = await RunAppHostAsync([], new Dictionary<string, string>(AppHostProcess.OnFreePorts) { ["TMPDIR"] = temp.FullName });
+
+            Assert.Equal(1, exitCode);
+            Assert.Contains($"Creating the PostgreSQL run directory failed: The PostgreSQL run directory root {blocked} cannot be used", text, StringComparison.Ordinal);
+            AssertNoStackTrace(text);
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    private static Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments, IReadOnlyDictionary<string, string> environment) =>
+        AppHostProcess.RunAsync([.. arguments, "--Postgres:Runtime=Process", "--Gateway:Port=0"], environment, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+    private static void AssertNoStackTrace(string text)
+    {
+        Assert.DoesNotContain("Unhandled exception", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+    }
+}
