@@ -1,4 +1,5 @@
 using Npgsql;
+using Replication.Processes;
 
 namespace Replication.Tests.Kit;
 
@@ -40,26 +41,50 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
 
     /// <summary>The node that is primary now (after a failover, not necessarily pg-0).</summary>
     public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default) =>
-        await TryFindPrimaryAsync(Nodes, cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
+        await TryFindPrimaryAsync(cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
+
+    /// <summary>The node that is primary now, or null when none answers as one.</summary>
+    public Task<string?> TryFindPrimaryAsync(CancellationToken cancellationToken = default) => TryFindPrimaryAsync(Nodes, cancellationToken);
+
+    /// <summary>Whether the node's resource is Running (a killed or stopped node is not, a frozen one is).</summary>
+    public bool IsRunning(string nodeName) =>
+        app.ResourceNotifications.TryGetCurrentState(nodeName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+
+    /// <summary>Every node that answers as a primary now: more than one is a split brain.</summary>
+    public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken = default) => WritableNodesAsync(Nodes, cancellationToken);
 
     private async Task<string?> TryFindPrimaryAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken)
     {
-        foreach (var node in candidates)
+        // All at once, and the first primary to answer wins: a frozen node answers nothing until its connection times out.
+        var pending = candidates.Select(node => AsPrimaryAsync(node.Name, cancellationToken)).ToList();
+        while (pending.Count > 0)
         {
-            try
+            var answered = await Task.WhenAny(pending);
+            if (await answered is { } primary)
             {
-                if (!await IsInRecoveryAsync(node.Name, cancellationToken))
-                {
-                    return node.Name;
-                }
+                return primary;
             }
-            catch (NpgsqlException)
-            {
-                // A node that is down is not the primary.
-            }
+
+            pending.Remove(answered);
         }
 
         return null;
+    }
+
+    private async Task<IReadOnlyList<string>> WritableNodesAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken) =>
+        [.. (await Task.WhenAll(candidates.Select(node => AsPrimaryAsync(node.Name, cancellationToken)))).OfType<string>()];
+
+    /// <summary>The node's name if it answers as a primary; null if it is a standby, down or frozen.</summary>
+    private async Task<string?> AsPrimaryAsync(string nodeName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await IsInRecoveryAsync(nodeName, cancellationToken) ? null : nodeName;
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
     }
 
     /// <summary>How far each replica's replay is behind the primary, in bytes, from pg_stat_replication.</summary>
@@ -157,9 +182,86 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return delays;
     }
 
-    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
-    public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
-        new Faults(app).KillAsync(nodeName, cancellationToken);
+    /// <summary>
+    /// SIGKILLs every process of the node at once, as a crash of its machine would: the postmaster is stopped first, so
+    /// it cannot react while its children (backends, walsenders, frozen or not) die, then killed. Returns once it is gone
+    /// and its resource is no longer Running.
+    /// </summary>
+    public async Task KillAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        var faults = new Faults(app);
+        var root = faults.ProcessOf(nodeName);
+        FrozenNode.Send(root, Signal.Stop);
+        foreach (var pid in ProcessTree.Descendants(root))
+        {
+            FrozenNode.Send(pid, Signal.Kill);
+        }
+
+        await faults.KillAsync(nodeName, cancellationToken);
+    }
+
+    /// <summary>
+    /// Freezes the node (SIGSTOP) as a paused machine, until the returned <see cref="FrozenNode"/> is thawed: every
+    /// process of the node, and, when it is a standby, the walsender on <paramref name="primary"/> (found when not
+    /// given) that streams to it, so no WAL reaches it while it is frozen.
+    /// </summary>
+    public async Task<FrozenNode> FreezeAsync(string nodeName, string? primary = null, CancellationToken cancellationToken = default)
+    {
+        primary ??= await TryFindPrimaryAsync(Nodes.Where(node => node.Name != nodeName), cancellationToken);
+        var walsenders = new List<int>();
+        if (primary is not null && primary != nodeName)
+        {
+            var primaryProcesses = ProcessTree.Descendants(new Faults(app).ProcessOf(primary));
+            await using var connection = await OpenAsync(primary, "postgres", cancellationToken);
+            await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_replication WHERE application_name = @node", connection);
+            command.Parameters.AddWithValue("node", nodeName);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var pid = reader.GetInt32(0);
+                // A container's walsender has another pid on the host; freezing the wrong process would be worse than failing.
+                if (!primaryProcesses.Contains(pid))
+                {
+                    throw new NotSupportedException($"The walsender {pid} for {nodeName} is not a process of {primary} on this host; freezing needs the process runtime.");
+                }
+
+                walsenders.Add(pid);
+            }
+        }
+
+        return FrozenNode.Freeze(nodeName, new Faults(app).ProcessOf(nodeName), walsenders);
+    }
+
+    /// <summary>How the primary replicates to each standby, by application_name: sync, quorum (<c>ANY n</c>), potential or async.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SyncStatesAsync(string primaryName, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(primaryName, "postgres", cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT application_name, sync_state FROM pg_stat_replication", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var states = new Dictionary<string, string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            states[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return states;
+    }
+
+    /// <summary>Every user email on the node that starts with <paramref name="prefix"/>: a final read for the history checker.</summary>
+    public async Task<IReadOnlyList<string>> EmailsAsync(string nodeName, string prefix, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(nodeName, cancellationToken: cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT email FROM users WHERE starts_with(email, @prefix)", connection);
+        command.Parameters.AddWithValue("prefix", prefix);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var emails = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            emails.Add(reader.GetString(0));
+        }
+
+        return emails;
+    }
 
     /// <summary>Whether the node's resource is Running (a killed or stopped node is not, a frozen one is).</summary>
     public bool IsNodeRunning(string nodeName) =>
