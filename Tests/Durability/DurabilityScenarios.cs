@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.Durability;
@@ -18,6 +19,51 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
     private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
     private static Action<string> Output => line => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
+    [Fact]
+    public async Task AWriteWhoseReplicationWaitIsCancelled_Answers503_AndIsAcknowledgedOnlyOnceAStandbyHasIt()
+    {
+        await GraphRepair.RestoreAsync(graph, Output, CancellationToken);
+        var primary = await graph.Database.FindPrimaryAsync(CancellationToken);
+        using var service = graph.App.CreateHttpClient("primaryservice", "http");
+        service.Timeout = TimeSpan.FromMinutes(1);
+        var email = UsersApiClient.UniqueEmail("unconfirmed");
+        var context = new NemesisContext(graph, new OperationHistory(), Output);
+        var freeze = new FreezeStandbys();
+        try
+        {
+            await freeze.StartAsync(context, CancellationToken);
+
+            // The commit waits for a standby until the service's command timeout cancels the wait: it then stands on the
+            // primary alone, and is not acknowledged.
+            using (var first = await service.PostUserAsync("Unconfirmed", email, idempotencyKey: email, CancellationToken))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+                Assert.NotNull(first.Headers.RetryAfter);
+                Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
+            }
+
+            Assert.Equal(1, await graph.Database.QueryAsync<long>(primary, "SELECT count(*) FROM users WHERE email = @email", CancellationToken, ("email", email)));
+
+            // Its replay is a commit of its own, which cannot reach a standby either.
+            using var replayWhileFrozen = await service.PostUserAsync("Unconfirmed", email, idempotencyKey: email, CancellationToken);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, replayWhileFrozen.StatusCode);
+        }
+        finally
+        {
+            await freeze.StopAsync(context, CancellationToken);
+        }
+
+        using var replay = await service.PostUserAsync("Unconfirmed", email, idempotencyKey: email, CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.Equal("true", replay.Header("Idempotent-Replayed"));
+        var user = await replay.Content.ReadFromJsonAsync<UserResponse>(CancellationToken);
+        Assert.Equal(1, await graph.Database.QueryAsync<long>(primary, "SELECT count(*) FROM users WHERE email = @email", CancellationToken, ("email", email)));
+        foreach (var standby in graph.Database.Nodes.Select(node => node.Name).Where(name => name != primary))
+        {
+            Assert.True(await graph.Database.WaitForUserAsync(standby, user!.Id, TimeSpan.FromSeconds(30), CancellationToken), $"{standby} never received user {user.Id}.");
+        }
+    }
 
     [Fact]
     public async Task EveryStandbyFrozen_WhileWritesAndSameKeyRetriesGoOn_ThenThePrimaryKilled_NoAcknowledgedWriteIsLost()
