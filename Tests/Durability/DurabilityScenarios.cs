@@ -25,7 +25,7 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
     {
         await GraphRepair.RestoreAsync(graph, Output, CancellationToken);
         var primary = await graph.Database.FindPrimaryAsync(CancellationToken);
-        using var service = graph.App.CreateHttpClient("primaryservice", "http");
+        using var service = graph.App.CreateHttpClient(ResourceNames.PrimaryService, "http");
         service.Timeout = TimeSpan.FromMinutes(1);
         var email = UsersApiClient.UniqueEmail("unconfirmed");
         var context = new NemesisContext(graph, new OperationHistory(), Output);
@@ -112,7 +112,7 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
         await new NemesisSchedule()
             .Start(freeze)
             .Then("a replica is promoted", async (context, token) =>
-                promoted = await context.Graph.Database.WaitForNewPrimaryAsync(freeze.Frozen!, Nemesis.PromotionTimeout, token))
+                promoted = await context.Graph.Database.WaitForNewPrimaryAsync(freeze.Frozen!, context.HaManager.FailoverBound, token))
             .Then("writes are acknowledged through it", (_, token) => run.WaitForAcknowledgedWritesAsync(20, token))
             .Stop(freeze).Hold(TimeSpan.FromSeconds(5))
             .RunAsync(run.Nemeses, CancellationToken);
@@ -133,8 +133,8 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
 
         Nemesis[] nemeses =
         [
-            new KillPrimary(), new FreezePrimary(), new FreezeStandbys(), Nemesis.Together(new FreezeStandbys(), new KillPrimary()),
-            new KillService("primaryservice"), new KillService("backupservice"),
+            new KillPrimary(), new FreezePrimary(), new FreezeStandbys(), Nemesis.Staggered(TimeSpan.FromSeconds(3), new FreezeStandbys(), new KillPrimary()),
+            new KillService(ResourceNames.PrimaryService), new KillService(ResourceNames.BackupService),
             .. graph.Database.Nodes.Count >= 4 ? [new DoubleFailover()] : Array.Empty<Nemesis>(),
         ];
         await NemesisSchedule.Random(seed, nemeses).RunAsync(run.Nemeses, CancellationToken, RandomScheduleDuration);

@@ -16,7 +16,7 @@ public sealed class FrozenNode : IAsyncDisposable
 {
     private readonly IReadOnlyList<int> processes;
 
-    private FrozenNode(string name, IReadOnlyList<int> processes)
+    internal FrozenNode(string name, IReadOnlyList<int> processes)
     {
         Name = name;
         this.processes = processes;
@@ -28,28 +28,6 @@ public sealed class FrozenNode : IAsyncDisposable
     public IReadOnlyList<int> Processes => processes;
 
     public bool IsFrozen { get; private set; } = true;
-
-    /// <summary>
-    /// Stops <paramref name="walsenders"/> first (so no more WAL leaves for the node), then <paramref name="root"/> (so
-    /// it can neither fork nor notice its children stop), then every process below it.
-    /// </summary>
-    internal static FrozenNode Freeze(string name, int root, IEnumerable<int> walsenders)
-    {
-        var stopped = new List<int>();
-        foreach (var pid in walsenders.Append(root))
-        {
-            Send(pid, Signal.Stop);
-            stopped.Add(pid);
-        }
-
-        foreach (var pid in ProcessTree.Descendants(root))
-        {
-            Send(pid, Signal.Stop);
-            stopped.Add(pid);
-        }
-
-        return new FrozenNode(name, stopped);
-    }
 
     /// <summary>Resumes (SIGCONT) every frozen process that is still alive; a node killed while frozen stays dead.</summary>
     public ValueTask ThawAsync()

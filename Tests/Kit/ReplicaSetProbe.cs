@@ -1,5 +1,4 @@
 using Npgsql;
-using Replication.Processes;
 
 namespace Replication.Tests.Kit;
 
@@ -45,10 +44,6 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
 
     /// <summary>The node that is primary now, or null when none answers as one.</summary>
     public Task<string?> TryFindPrimaryAsync(CancellationToken cancellationToken = default) => TryFindPrimaryAsync(Nodes, cancellationToken);
-
-    /// <summary>Whether the node's resource is Running (a killed or stopped node is not, a frozen one is).</summary>
-    public bool IsRunning(string nodeName) =>
-        app.ResourceNotifications.TryGetCurrentState(nodeName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
 
     /// <summary>Every node that answers as a primary now: more than one is a split brain.</summary>
     public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken = default) => WritableNodesAsync(Nodes, cancellationToken);
@@ -182,55 +177,9 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return delays;
     }
 
-    /// <summary>
-    /// SIGKILLs every process of the node at once, as a crash of its machine would: the postmaster is stopped first, so
-    /// it cannot react while its children (backends, walsenders, frozen or not) die, then killed. Returns once it is gone
-    /// and its resource is no longer Running.
-    /// </summary>
-    public async Task KillAsync(string nodeName, CancellationToken cancellationToken = default)
-    {
-        var faults = new Faults(app);
-        var root = faults.ProcessOf(nodeName);
-        FrozenNode.Send(root, Signal.Stop);
-        foreach (var pid in ProcessTree.Descendants(root))
-        {
-            FrozenNode.Send(pid, Signal.Kill);
-        }
-
-        await faults.KillAsync(nodeName, cancellationToken);
-    }
-
-    /// <summary>
-    /// Freezes the node (SIGSTOP) as a paused machine, until the returned <see cref="FrozenNode"/> is thawed: every
-    /// process of the node, and, when it is a standby, the walsender on <paramref name="primary"/> (found when not
-    /// given) that streams to it, so no WAL reaches it while it is frozen.
-    /// </summary>
-    public async Task<FrozenNode> FreezeAsync(string nodeName, string? primary = null, CancellationToken cancellationToken = default)
-    {
-        primary ??= await TryFindPrimaryAsync(Nodes.Where(node => node.Name != nodeName), cancellationToken);
-        var walsenders = new List<int>();
-        if (primary is not null && primary != nodeName)
-        {
-            var primaryProcesses = ProcessTree.Descendants(new Faults(app).ProcessOf(primary));
-            await using var connection = await OpenAsync(primary, "postgres", cancellationToken);
-            await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_replication WHERE application_name = @node", connection);
-            command.Parameters.AddWithValue("node", nodeName);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var pid = reader.GetInt32(0);
-                // A container's walsender has another pid on the host; freezing the wrong process would be worse than failing.
-                if (!primaryProcesses.Contains(pid))
-                {
-                    throw new NotSupportedException($"The walsender {pid} for {nodeName} is not a process of {primary} on this host; freezing needs the process runtime.");
-                }
-
-                walsenders.Add(pid);
-            }
-        }
-
-        return FrozenNode.Freeze(nodeName, new Faults(app).ProcessOf(nodeName), walsenders);
-    }
+    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
+    public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
+        new Faults(app).KillAsync(nodeName, cancellationToken);
 
     /// <summary>How the primary replicates to each standby, by application_name: sync, quorum (<c>ANY n</c>), potential or async.</summary>
     public async Task<IReadOnlyDictionary<string, string>> SyncStatesAsync(string primaryName, CancellationToken cancellationToken = default)

@@ -42,7 +42,7 @@ public sealed class FreezeStandbys : Nemesis
     {
         var database = context.Graph.Database;
         var primary = await database.FindPrimaryAsync(cancellationToken);
-        foreach (var standby in database.Nodes.Select(node => node.Name).Where(name => name != primary && database.IsRunning(name)))
+        foreach (var standby in database.Nodes.Select(node => node.Name).Where(name => name != primary && database.IsNodeRunning(name)))
         {
             frozen.Add(await context.FreezeAsync(standby, primary, cancellationToken));
         }

@@ -15,7 +15,7 @@ public sealed class KillPrimary : Nemesis
         killed = await context.Graph.Database.FindPrimaryAsync(cancellationToken);
         Promoted = null;
         context.Log($"SIGKILL every process of {killed} (the primary)");
-        await context.Graph.Database.KillAsync(killed, cancellationToken);
+        await context.NodeFaults.KillNodeAsync(killed, cancellationToken);
     }
 
     public override async Task StopAsync(NemesisContext context, CancellationToken cancellationToken)
@@ -25,7 +25,7 @@ public sealed class KillPrimary : Nemesis
             return;
         }
 
-        Promoted = await context.Graph.Database.WaitForNewPrimaryAsync(killed, PromotionTimeout, cancellationToken);
+        Promoted = await context.Graph.Database.WaitForNewPrimaryAsync(killed, context.HaManager.FailoverBound, cancellationToken);
         context.Log($"{Promoted} promoted in place of {killed}");
         killed = null;
     }

@@ -7,9 +7,6 @@ namespace Replication.Tests.Kit;
 /// </summary>
 public abstract class Nemesis
 {
-    /// <summary>How long an HA manager may take to replace a primary: generous, the machine is shared.</summary>
-    public static readonly TimeSpan PromotionTimeout = TimeSpan.FromSeconds(90);
-
     /// <summary>What the fault is, for the schedule and the history.</summary>
     public abstract string Name { get; }
 
@@ -20,19 +17,30 @@ public abstract class Nemesis
     public abstract Task StopAsync(NemesisContext context, CancellationToken cancellationToken);
 
     /// <summary>Several faults at once: started in order, and stopped in the same order.</summary>
-    public static Nemesis Together(params Nemesis[] nemeses) => new CompositeNemesis(nemeses);
+    public static Nemesis Together(params Nemesis[] nemeses) => new CompositeNemesis(nemeses, TimeSpan.Zero);
+
+    /// <summary>
+    /// Several faults, each started <paramref name="stagger"/> after the one before (e.g. every standby frozen, and the
+    /// primary killed a few seconds later, while writes are stuck), and stopped in the same order.
+    /// </summary>
+    public static Nemesis Staggered(TimeSpan stagger, params Nemesis[] nemeses) => new CompositeNemesis(nemeses, stagger);
 
     public override string ToString() => Name;
 
-    private sealed class CompositeNemesis(IReadOnlyList<Nemesis> parts) : Nemesis
+    private sealed class CompositeNemesis(IReadOnlyList<Nemesis> parts, TimeSpan stagger) : Nemesis
     {
-        public override string Name => string.Join(" + ", parts.Select(part => part.Name));
+        public override string Name => string.Join(stagger > TimeSpan.Zero ? $", {stagger.TotalSeconds:0.#} s later " : " + ", parts.Select(part => part.Name));
 
         public override async Task StartAsync(NemesisContext context, CancellationToken cancellationToken)
         {
-            foreach (var part in parts)
+            for (var index = 0; index < parts.Count; index++)
             {
-                await part.StartAsync(context, cancellationToken);
+                if (index > 0 && stagger > TimeSpan.Zero)
+                {
+                    await Task.Delay(stagger, cancellationToken);
+                }
+
+                await parts[index].StartAsync(context, cancellationToken);
             }
         }
 
@@ -53,6 +61,12 @@ public sealed class NemesisContext(GraphFixture graph, OperationHistory history,
 
     public GraphFixture Graph { get; } = graph;
 
+    /// <summary>Crashes and freezes of whole nodes.</summary>
+    public NodeFaults NodeFaults { get; } = new(graph.App);
+
+    /// <summary>The HA manager's moves and bounds (how long a promotion may take).</summary>
+    public HaManager HaManager { get; } = new(graph.App);
+
     public OperationHistory History { get; } = history;
 
     /// <summary>Logs an event in the history (between the operations) and in the test output.</summary>
@@ -65,7 +79,7 @@ public sealed class NemesisContext(GraphFixture graph, OperationHistory history,
     /// <summary>Freezes a node, and remembers it, so <see cref="ThawAllAsync"/> resumes it even when a scenario fails midway.</summary>
     public async Task<FrozenNode> FreezeAsync(string nodeName, string? primary, CancellationToken cancellationToken)
     {
-        var node = await Graph.Database.FreezeAsync(nodeName, primary, cancellationToken);
+        var node = await NodeFaults.FreezeAsync(nodeName, primary, cancellationToken);
         lock (frozen)
         {
             frozen.Add(node);

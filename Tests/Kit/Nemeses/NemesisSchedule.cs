@@ -49,9 +49,10 @@ public sealed class NemesisSchedule
     public NemesisSchedule Repair() => Add(new Step(StepKind.Repair, null, TimeSpan.Zero));
 
     /// <summary>
-    /// An endless schedule drawn from <paramref name="seed"/>: in each round one nemesis of <paramref name="nemeses"/>,
-    /// started, held for 1 to 5 s, stopped, the graph repaired, then 1 to 3 s of calm. The same seed draws the same rounds.
-    /// Run it with a time limit.
+    /// An endless schedule drawn from <paramref name="seed"/>: in each round one nemesis, started, held for 1 to 5 s,
+    /// stopped, the graph repaired, then 1 to 3 s of calm. The nemeses come in cycles, each cycle every one of
+    /// <paramref name="nemeses"/> once in a shuffled order, so a run of a few cycles meets them all. The same seed draws
+    /// the same rounds. Run it with a time limit.
     /// </summary>
     public static NemesisSchedule Random(int seed, IReadOnlyList<Nemesis> nemeses)
     {
@@ -86,21 +87,21 @@ public sealed class NemesisSchedule
             switch (step.Kind)
             {
                 case StepKind.Start:
-                    context.Log($"start: {step.Nemesis!.Name}");
-                    await step.Nemesis.StartAsync(context, cancellationToken);
+                    context.Log(step.ToString());
+                    await step.Nemesis!.StartAsync(context, cancellationToken);
                     started.Add(step.Nemesis);
                     break;
                 case StepKind.Stop:
-                    context.Log($"stop: {step.Nemesis!.Name}");
-                    await step.Nemesis.StopAsync(context, cancellationToken);
+                    context.Log(step.ToString());
+                    await step.Nemesis!.StopAsync(context, cancellationToken);
                     started.Remove(step.Nemesis);
                     break;
                 case StepKind.Hold:
-                    context.Log(string.Create(CultureInfo.InvariantCulture, $"hold {step.Duration.TotalSeconds:F1} s"));
+                    context.Log(step.ToString());
                     await Task.Delay(step.Duration, cancellationToken);
                     break;
                 case StepKind.Then:
-                    context.Log($"then: {step.Description}");
+                    context.Log(step.ToString());
                     await step.Action!(context, cancellationToken);
                     break;
                 default:
@@ -109,6 +110,9 @@ public sealed class NemesisSchedule
             }
         }
     }
+
+    /// <summary>The first <paramref name="count"/> steps, as they are logged: to print or compare a schedule before it runs.</summary>
+    public IReadOnlyList<string> Preview(int count) => [.. steps.Take(count).Select(step => step.ToString())];
 
     public override string ToString() => Description;
 
@@ -124,12 +128,16 @@ public sealed class NemesisSchedule
         var random = new System.Random(seed);
         while (true)
         {
-            var nemesis = nemeses[random.Next(nemeses.Count)];
-            yield return new Step(StepKind.Start, nemesis, TimeSpan.Zero);
-            yield return new Step(StepKind.Hold, null, TimeSpan.FromMilliseconds(random.Next(1_000, 5_000)));
-            yield return new Step(StepKind.Stop, nemesis, TimeSpan.Zero);
-            yield return new Step(StepKind.Repair, null, TimeSpan.Zero);
-            yield return new Step(StepKind.Hold, null, TimeSpan.FromMilliseconds(random.Next(1_000, 3_000)));
+            var cycle = nemeses.ToArray();
+            random.Shuffle(cycle);
+            foreach (var nemesis in cycle)
+            {
+                yield return new Step(StepKind.Start, nemesis, TimeSpan.Zero);
+                yield return new Step(StepKind.Hold, null, TimeSpan.FromMilliseconds(random.Next(1_000, 5_000)));
+                yield return new Step(StepKind.Stop, nemesis, TimeSpan.Zero);
+                yield return new Step(StepKind.Repair, null, TimeSpan.Zero);
+                yield return new Step(StepKind.Hold, null, TimeSpan.FromMilliseconds(random.Next(1_000, 3_000)));
+            }
         }
     }
 
@@ -149,5 +157,15 @@ public sealed class NemesisSchedule
     }
 
     private sealed record Step(
-        StepKind Kind, Nemesis? Nemesis, TimeSpan Duration, string? Description = null, Func<NemesisContext, CancellationToken, Task>? Action = null);
+        StepKind Kind, Nemesis? Nemesis, TimeSpan Duration, string? Description = null, Func<NemesisContext, CancellationToken, Task>? Action = null)
+    {
+        public override string ToString() => Kind switch
+        {
+            StepKind.Start => $"start: {Nemesis!.Name}",
+            StepKind.Stop => $"stop: {Nemesis!.Name}",
+            StepKind.Hold => string.Create(CultureInfo.InvariantCulture, $"hold {Duration.TotalSeconds:F1} s"),
+            StepKind.Then => $"then: {Description}",
+            _ => "repair",
+        };
+    }
 }
