@@ -51,6 +51,11 @@ public static class UserEndpoints
                 request.HttpContext.Response.Headers[ReplicationHeaders.ConsistencyToken] = position;
                 request.HttpContext.Response.Headers[ReplicationHeaders.IdempotentReplayed] = "true";
                 return TypedResults.Created(LocationOf(user), user);
+            case CreateResult.NotConfirmed:
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return Problem(StatusCodes.Status503ServiceUnavailable, "Write not confirmed",
+                    "The write may have been stored, but it is not yet on the synchronous standbys, so it is not acknowledged. " +
+                    "Retry with the same Idempotency-Key.");
             case CreateResult.DuplicateEmail:
                 return Problem(StatusCodes.Status409Conflict, "Email already registered",
                     "A user with this email already exists.");

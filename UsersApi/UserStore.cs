@@ -23,35 +23,58 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
     public Task<(IReadOnlyList<User> Users, string Node)> ListAsync(long after, int limit, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken) =>
         retries.Reads.ExecuteAsync(async token => await ListOnceAsync(after, limit, seenPosition, token), cancellationToken).AsTask();
 
+    /// <summary>
+    /// One attempt at the write. Its answer is an acknowledgement only once its commit is on the synchronous standbys;
+    /// otherwise the write may or may not survive a failover, and the answer says so (<see cref="CreateResult.NotConfirmed"/>).
+    /// </summary>
     private async Task<CreateResult> CreateOnceAsync(CreateUserRequest request, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        await using var connection = await database.Primary.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-
-        if (idempotencyKey is not null
-            && await ClaimIdempotencyKeyAsync(connection, transaction, idempotencyKey, request, cancellationToken) is { } earlier)
-        {
-            return earlier;
-        }
-
-        User user;
+        await using var write = await WriteTransaction.BeginAsync(database.Primary, cancellationToken);
+        var (connection, transaction) = (write.Connection, write.Transaction);
         try
         {
-            user = await InsertUserAsync(connection, transaction, request, cancellationToken);
-        }
-        catch (PostgresException exception) when (exception.SqlState == UniqueViolation && exception.ConstraintName == EmailIndex)
-        {
-            // The transaction rolls back on dispose: neither the row nor the idempotency record remains.
-            return new CreateResult.DuplicateEmail();
-        }
+            if (idempotencyKey is not null
+                && await ClaimIdempotencyKeyAsync(connection, transaction, idempotencyKey, request, cancellationToken) is { } earlier)
+            {
+                if (earlier is not CreateResult.Replayed replayed)
+                {
+                    return earlier;
+                }
 
-        if (idempotencyKey is not null)
-        {
-            await RecordResponseAsync(connection, transaction, idempotencyKey, user, cancellationToken);
-        }
+                // The earlier commit may stand on this node only (its wait for the standbys was cancelled, or the node
+                // restarted after a crash). The claim touched the key's row, so this commit comes later in the WAL: once
+                // a standby has it, it has the earlier one too.
+                return await write.CommitAsync(cancellationToken)
+                    ? replayed with { CommitPosition = await CurrentWalPositionAsync(connection, cancellationToken) }
+                    : new CreateResult.NotConfirmed();
+            }
 
-        await transaction.CommitAsync(cancellationToken);
-        return new CreateResult.Created(user, await CurrentWalPositionAsync(connection, cancellationToken));
+            User user;
+            try
+            {
+                user = await InsertUserAsync(connection, transaction, request, cancellationToken);
+            }
+            catch (PostgresException exception) when (exception.SqlState == UniqueViolation && exception.ConstraintName == EmailIndex)
+            {
+                // The transaction rolls back on dispose: neither the row nor the idempotency record remains.
+                return new CreateResult.DuplicateEmail();
+            }
+
+            if (idempotencyKey is not null)
+            {
+                await RecordResponseAsync(connection, transaction, idempotencyKey, user, cancellationToken);
+            }
+
+            return await write.CommitAsync(cancellationToken)
+                ? new CreateResult.Created(user, await CurrentWalPositionAsync(connection, cancellationToken))
+                : new CreateResult.NotConfirmed();
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.QueryCanceled)
+        {
+            // The statement timeout, typically while waiting for the lock of an earlier attempt with the same key (or
+            // email) whose commit is still waiting for the standbys: that attempt may yet stand, so this is no failure.
+            return new CreateResult.NotConfirmed();
+        }
     }
 
     private async Task<(User? User, string Node)> FindOnceAsync(long id, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
@@ -148,8 +171,10 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
             return null;
         }
 
+        // A write of its own (the row is touched, not changed), so that the replay's commit waits for the standbys too.
         await using var lookup = new NpgsqlCommand(
-            "SELECT request_hash, response_body FROM idempotency_keys WHERE key = @key", connection, transaction);
+            "UPDATE idempotency_keys SET request_hash = request_hash WHERE key = @key RETURNING request_hash, response_body",
+            connection, transaction);
         lookup.Parameters.AddWithValue("key", key);
         await using var reader = await lookup.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
@@ -160,8 +185,7 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
         }
 
         var user = JsonSerializer.Deserialize<User>(reader.GetString(1), JsonSerializerOptions.Web)!;
-        await reader.DisposeAsync();
-        return new CreateResult.Replayed(user, await CurrentWalPositionAsync(connection, cancellationToken));
+        return new CreateResult.Replayed(user, CommitPosition: "");
     }
 
     private static async Task<User> InsertUserAsync(
@@ -215,4 +239,10 @@ public abstract record CreateResult
     public sealed record DuplicateEmail : CreateResult;
 
     public sealed record KeyReusedWithDifferentBody : CreateResult;
+
+    /// <summary>
+    /// The write may stand on the primary, but is not known to be on the synchronous standbys, so a failover could
+    /// still lose it: not an acknowledgement. Retrying with the same Idempotency-Key confirms it, once it can be.
+    /// </summary>
+    public sealed record NotConfirmed : CreateResult;
 }

@@ -19,8 +19,11 @@ public sealed record DatabaseFailoverResult(
     /// <summary>The prefix of the emails the run wrote: to read its acknowledged writes back again later.</summary>
     public string EmailPrefix { get; init; } = "";
 
+    /// <summary>Writes acknowledged before the fault: what was at stake.</summary>
+    public int AcknowledgedBeforeKill { get; init; }
+
     public override string ToString() =>
-        $"promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
+        $"{AcknowledgedBeforeKill} writes acknowledged before the kill of {FormerPrimary}; promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
         $"{(TimeToFirstWrite is { } first ? $"{first.TotalMilliseconds:F0} ms" : "never")} after it; {AcknowledgedAfterKill} writes acknowledged since; " +
         $"write latency before the kill p50 {WriteP50BeforeKill.TotalMilliseconds:F1} ms, p99 {WriteP99BeforeKill.TotalMilliseconds:F1} ms.\n" +
         $"{Writes}\n{Load}";
@@ -69,7 +72,8 @@ public static class DatabaseFailoverScenario
         var firstWrite = afterFault.Count == 0 ? (TimeSpan?)null : afterFault.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
         var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();
-        return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count,
-            Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99), report, writes) { FormerPrimary = formerPrimary, EmailPrefix = load.EmailPrefix };
+        var acknowledgedBeforeKill = report.AcknowledgedWrites.Count(write => write.Start + write.Latency < fault);
+        return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count, Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99),
+            report, writes) { FormerPrimary = formerPrimary, EmailPrefix = load.EmailPrefix, AcknowledgedBeforeKill = acknowledgedBeforeKill };
     }
 }

@@ -1,11 +1,14 @@
 namespace Replication.Tests.Kit;
 
-/// <summary>A graph with synchronous replication (<c>ANY 1</c> standby): an acknowledged write survives a primary crash.</summary>
+/// <summary>
+/// A graph with synchronous replication (<c>ANY 1</c> standby): an acknowledged write survives a primary crash. Three
+/// replicas, so that a synchronous standby remains after two failovers in a row.
+/// </summary>
 public sealed class SyncDurabilityGraph : GraphFixture
 {
     public const string Name = "Sync durability";
 
-    protected override IEnumerable<string> Arguments => ["--Postgres:Durability=Sync"];
+    protected override IEnumerable<string> Arguments => ["--Postgres:Durability=Sync", "--Postgres:Replicas=3"];
 }
 
 /// <summary>A graph with the default asynchronous replication.</summary>

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace Replication.Tests.Kit;
 
 /// <summary>
@@ -58,19 +56,5 @@ public sealed class HaManager(DistributedApplication app)
     }
 
     /// <summary>Every node that accepts writes now, asked all at once: more than one is a split brain.</summary>
-    public async Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken)
-    {
-        var answers = await Task.WhenAll(ReplicaSet.Nodes.Select(async node =>
-        {
-            try
-            {
-                return await database.IsInRecoveryAsync(node.Name, cancellationToken) ? null : node.Name;
-            }
-            catch (NpgsqlException)
-            {
-                return null;
-            }
-        }));
-        return [.. answers.OfType<string>()];
-    }
+    public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken) => database.WritableNodesAsync(cancellationToken);
 }

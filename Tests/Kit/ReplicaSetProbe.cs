@@ -43,26 +43,46 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
 
     /// <summary>The node that is primary now (after a failover, not necessarily pg-0).</summary>
     public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default) =>
-        await TryFindPrimaryAsync(Nodes, cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
+        await TryFindPrimaryAsync(cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
+
+    /// <summary>The node that is primary now, or null when none answers as one.</summary>
+    public Task<string?> TryFindPrimaryAsync(CancellationToken cancellationToken = default) => TryFindPrimaryAsync(Nodes, cancellationToken);
+
+    /// <summary>Every node that answers as a primary now: more than one is a split brain.</summary>
+    public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken = default) => WritableNodesAsync(Nodes, cancellationToken);
 
     private async Task<string?> TryFindPrimaryAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken)
     {
-        foreach (var node in candidates)
+        // All at once, and the first primary to answer wins: a frozen node answers nothing until its connection times out.
+        var pending = candidates.Select(node => AsPrimaryAsync(node.Name, cancellationToken)).ToList();
+        while (pending.Count > 0)
         {
-            try
+            var answered = await Task.WhenAny(pending);
+            if (await answered is { } primary)
             {
-                if (!await IsInRecoveryAsync(node.Name, cancellationToken))
-                {
-                    return node.Name;
-                }
+                return primary;
             }
-            catch (NpgsqlException)
-            {
-                // A node that is down is not the primary.
-            }
+
+            pending.Remove(answered);
         }
 
         return null;
+    }
+
+    private async Task<IReadOnlyList<string>> WritableNodesAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken) =>
+        [.. (await Task.WhenAll(candidates.Select(node => AsPrimaryAsync(node.Name, cancellationToken)))).OfType<string>()];
+
+    /// <summary>The node's name if it answers as a primary; null if it is a standby, down or frozen.</summary>
+    private async Task<string?> AsPrimaryAsync(string nodeName, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await IsInRecoveryAsync(nodeName, cancellationToken) ? null : nodeName;
+        }
+        catch (NpgsqlException)
+        {
+            return null;
+        }
     }
 
     /// <summary>How far each replica's replay is behind the primary, in bytes, from pg_stat_replication.</summary>
@@ -165,6 +185,37 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
     public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
         new Faults(app).KillAsync(nodeName, cancellationToken);
+
+    /// <summary>How the primary replicates to each standby, by application_name: sync, quorum (<c>ANY n</c>), potential or async.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> SyncStatesAsync(string primaryName, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(primaryName, "postgres", cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT application_name, sync_state FROM pg_stat_replication", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var states = new Dictionary<string, string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            states[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return states;
+    }
+
+    /// <summary>Every user email on the node that starts with <paramref name="prefix"/>: a final read for the history checker.</summary>
+    public async Task<IReadOnlyList<string>> EmailsAsync(string nodeName, string prefix, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(nodeName, cancellationToken: cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT email FROM users WHERE starts_with(email, @prefix)", connection);
+        command.Parameters.AddWithValue("prefix", prefix);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var emails = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            emails.Add(reader.GetString(0));
+        }
+
+        return emails;
+    }
 
     /// <summary>Whether the node's resource is Running (a killed or stopped node is not, a frozen one is).</summary>
     public bool IsNodeRunning(string nodeName) =>

@@ -31,6 +31,32 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph)
     }
 
     [Fact]
+    public async Task NodeFreezeStopsEveryProcessOfAReplicaAndTheWalsenderFeedingIt_AndTheThawResumesStreaming()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
+        var postmaster = graph.Faults.ProcessOf(replica);
+
+        long id;
+        await using (var frozen = await new NodeFaults(graph.App).FreezeAsync(replica, primary, cancellationToken))
+        {
+            Assert.Contains(postmaster, frozen.Processes);
+            // A backend may have ended between the look and the signal; every process still there is stopped.
+            Assert.All(frozen.Processes.Where(ProcessTree.IsAlive), pid => Assert.Equal('T', ProcessTree.StateOf(pid)));
+
+            // No WAL leaves for the frozen replica: what its walsender has sent stands still while the primary writes.
+            var sentBefore = await SentLsnAsync(primary, replica, cancellationToken);
+            id = await graph.Database.QueryAsync<long>(primary, "INSERT INTO users (name, email) VALUES ('Freeze probe', @email) RETURNING id",
+                cancellationToken, ("email", UsersApiClient.UniqueEmail("freeze")));
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            Assert.Equal(sentBefore, await SentLsnAsync(primary, replica, cancellationToken));
+        }
+
+        Assert.NotEqual('T', ProcessTree.StateOf(postmaster));
+        Assert.True(await graph.Database.WaitForUserAsync(replica, id, TimeSpan.FromSeconds(30), cancellationToken), $"{replica} never received user {id} after the thaw.");
+    }
+
+    [Fact]
     public async Task PromoteAsyncMakesAReplicaThePrimary_StopsTheOldOne_AndTheRestFollow()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
@@ -74,6 +100,10 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph)
         Assert.All(lag.Values, bytes => Assert.True(bytes >= 0));
         Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", primaryLsn);
     }
+
+    private Task<string> SentLsnAsync(string primary, string replica, CancellationToken cancellationToken) =>
+        graph.Database.QueryAsync<string>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @replica", cancellationToken,
+            ("replica", replica));
 
     private async Task<(string Primary, string Replica)> PrimaryAndAReplicaAsync(CancellationToken cancellationToken)
     {

@@ -1,0 +1,148 @@
+using System.Net.Http.Json;
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.Durability;
+
+/// <summary>
+/// With synchronous replication, no acknowledged write (a 201, first answer or idempotent replay) is lost in any
+/// sequence of faults. Each scenario is a Jepsen-style history of unique writes through the gateway, with same-key
+/// retries of every indeterminate answer, checked against a final read from the current primary. Derive a sealed class
+/// per collection to run them against another graph (runtime, HA manager); the graph needs synchronous replication.
+/// </summary>
+public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : GraphFixture
+{
+    /// <summary>The seed of the random schedule; set REPLICATION_NEMESIS_SEED to replay another one.</summary>
+    public const int RandomScheduleSeed = 1616;
+
+    private static readonly TimeSpan RandomScheduleDuration = TimeSpan.FromMinutes(2);
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    private static Action<string> Output => line => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
+    [Fact]
+    public async Task AWriteWhoseReplicationWaitIsCancelled_Answers503_AndIsAcknowledgedOnlyOnceAStandbyHasIt()
+    {
+        await GraphRepair.RestoreAsync(graph, Output, CancellationToken);
+        var primary = await graph.Database.FindPrimaryAsync(CancellationToken);
+        using var service = graph.App.CreateHttpClient(ResourceNames.PrimaryService, "http");
+        service.Timeout = TimeSpan.FromMinutes(1);
+        var email = UsersApiClient.UniqueEmail("unconfirmed");
+        var context = new NemesisContext(graph, new OperationHistory(), Output);
+        var freeze = new FreezeStandbys();
+        try
+        {
+            await freeze.StartAsync(context, CancellationToken);
+
+            // The commit waits for a standby until the service's command timeout cancels the wait: it then stands on the
+            // primary alone, and is not acknowledged.
+            using (var first = await service.PostUserAsync("Unconfirmed", email, idempotencyKey: email, CancellationToken))
+            {
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+                Assert.NotNull(first.Headers.RetryAfter);
+                Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
+            }
+
+            Assert.Equal(1, await graph.Database.QueryAsync<long>(primary, "SELECT count(*) FROM users WHERE email = @email", CancellationToken, ("email", email)));
+
+            // Its replay is a commit of its own, which cannot reach a standby either.
+            using var replayWhileFrozen = await service.PostUserAsync("Unconfirmed", email, idempotencyKey: email, CancellationToken);
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, replayWhileFrozen.StatusCode);
+        }
+        finally
+        {
+            await freeze.StopAsync(context, CancellationToken);
+        }
+
+        using var replay = await service.PostUserAsync("Unconfirmed", email, idempotencyKey: email, CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.Equal("true", replay.Header("Idempotent-Replayed"));
+        var user = await replay.Content.ReadFromJsonAsync<UserResponse>(CancellationToken);
+        Assert.Equal(1, await graph.Database.QueryAsync<long>(primary, "SELECT count(*) FROM users WHERE email = @email", CancellationToken, ("email", email)));
+        foreach (var standby in graph.Database.Nodes.Select(node => node.Name).Where(name => name != primary))
+        {
+            Assert.True(await graph.Database.WaitForUserAsync(standby, user!.Id, TimeSpan.FromSeconds(30), CancellationToken), $"{standby} never received user {user.Id}.");
+        }
+    }
+
+    [Fact]
+    public async Task EveryStandbyFrozen_WhileWritesAndSameKeyRetriesGoOn_ThenThePrimaryKilled_NoAcknowledgedWriteIsLost()
+    {
+        await using var run = await HistoryRun.StartAsync(graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var freeze = new FreezeStandbys();
+        var kill = new KillPrimary();
+        await new NemesisSchedule()
+            .Start(freeze).Hold(TimeSpan.FromSeconds(8))
+            .Start(kill).Stop(freeze).Stop(kill)
+            .RunAsync(run.Nemeses, CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        Assert.True(report.Valid, $"Acknowledged writes were lost, or failed writes were stored:\n{report}");
+        Assert.True(report.Operations.Any(o => o.Operation.Detail?.Contains("503", StringComparison.Ordinal) == true),
+            $"No write was refused while every standby was frozen, so the fault did not bite:\n{report}");
+    }
+
+    [Fact]
+    public async Task TwoFailoversInARow_WritesResumeAfterEach_NoAcknowledgedWriteIsLost()
+    {
+        Assert.SkipWhen(graph.Database.Nodes.Count < 4, "Two failovers with synchronous replication need at least three replicas.");
+        await using var run = await HistoryRun.StartAsync(graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var failovers = new DoubleFailover();
+        await new NemesisSchedule().Start(failovers).Stop(failovers).RunAsync(run.Nemeses, CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        Assert.True(report.Valid, $"Acknowledged writes were lost, or failed writes were stored:\n{report}");
+        Assert.Equal(2, failovers.PromotedAt.Count);
+        Assert.All(failovers.PromotedAt, promoted => Assert.True(report.AcknowledgedAfter(promoted) > 0,
+            $"No write was acknowledged after the promotion at {promoted.TotalSeconds:F1} s:\n{report}"));
+    }
+
+    [Fact]
+    public async Task AFrozenPrimaryThawedAfterAReplicaWasPromoted_NeverAcknowledgesAWrite()
+    {
+        await using var run = await HistoryRun.StartAsync(graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var freeze = new FreezePrimary();
+        string? promoted = null;
+        await new NemesisSchedule()
+            .Start(freeze)
+            .Then("a replica is promoted", async (context, token) =>
+                promoted = await context.Graph.Database.WaitForNewPrimaryAsync(freeze.Frozen!, context.HaManager.FailoverBound, token))
+            .Then("writes are acknowledged through it", (_, token) => run.WaitForAcknowledgedWritesAsync(20, token))
+            .Stop(freeze).Hold(TimeSpan.FromSeconds(5))
+            .RunAsync(run.Nemeses, CancellationToken);
+        var writable = await graph.Database.WritableNodesAsync(CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        Assert.True(writable.SequenceEqual([promoted!]), $"After the thaw, [{string.Join(", ", writable)}] accepted writes; only {promoted} may.");
+        Assert.True(report.Valid, $"Acknowledged writes were lost (a split brain acknowledges writes the new primary never sees):\n{report}");
+    }
+
+    [Fact]
+    public async Task ARandomScheduleOfFaults_NoAcknowledgedWriteIsLost()
+    {
+        var seed = int.TryParse(Environment.GetEnvironmentVariable("REPLICATION_NEMESIS_SEED"), out var chosen) ? chosen : RandomScheduleSeed;
+        Output($"Random schedule seed {seed} (replay with REPLICATION_NEMESIS_SEED={seed}).");
+        await using var run = await HistoryRun.StartAsync(graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        Nemesis[] nemeses =
+        [
+            new KillPrimary(), new FreezePrimary(), new FreezeStandbys(), Nemesis.Staggered(TimeSpan.FromSeconds(3), new FreezeStandbys(), new KillPrimary()),
+            new KillService(ResourceNames.PrimaryService), new KillService(ResourceNames.BackupService),
+            .. graph.Database.Nodes.Count >= 4 ? [new DoubleFailover()] : Array.Empty<Nemesis>(),
+        ];
+        await NemesisSchedule.Random(seed, nemeses).RunAsync(run.Nemeses, CancellationToken, RandomScheduleDuration);
+        var report = await run.FinishAsync(CancellationToken);
+
+        Assert.True(report.Valid, $"Seed {seed}: acknowledged writes were lost, or failed writes were stored:\n{report}");
+    }
+}
+
+[Collection(SyncDurabilityGraph.Name)]
+public sealed class SyncDurabilityScenarios(SyncDurabilityGraph graph) : DurabilityScenarios<SyncDurabilityGraph>(graph);

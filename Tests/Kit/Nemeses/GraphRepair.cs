@@ -1,0 +1,47 @@
+namespace Replication.Tests.Kit;
+
+/// <summary>Brings a graph back to full strength after faults, so the next fault (or the next test) starts from it.</summary>
+public static class GraphRepair
+{
+    private static readonly TimeSpan FollowGrace = TimeSpan.FromSeconds(10);
+    private static readonly string[] Services = [ResourceNames.PrimaryService, ResourceNames.BackupService];
+
+    /// <summary>
+    /// Exactly one primary, every other node streaming from it (a node that does not follow by itself, e.g. a killed or
+    /// fenced former primary, is brought back by the HA manager's own move), and both services running and serving
+    /// through the gateway.
+    /// </summary>
+    public static async Task RestoreAsync(GraphFixture graph, Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        var database = graph.Database;
+        var haManager = new HaManager(graph.App);
+        string? primary = null;
+        await Poll.UntilOrThrowAsync(async token => (primary = await database.TryFindPrimaryAsync(token)) is not null,
+            haManager.FailoverBound, TimeSpan.FromMilliseconds(100), "a primary", cancellationToken);
+        var others = database.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
+
+        // A running replica that was frozen or repointed follows by itself within moments; only what does not, and what
+        // is not running (killed, or stopped and fenced), is rejoined.
+        IReadOnlyList<string> streaming = [];
+        await Poll.UntilAsync(async token => others.Where(database.IsNodeRunning).All((streaming = await database.StreamingStandbysAsync(primary!, token)).Contains),
+            FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
+        foreach (var node in others.Where(name => !streaming.Contains(name)))
+        {
+            log?.Invoke($"repair: rejoining {node} to {primary}");
+            await haManager.RejoinAsync(node, primary!, cancellationToken);
+        }
+
+        await database.WaitForStandbysAsync(primary!, others, haManager.FailoverBound, cancellationToken);
+
+        foreach (var service in Services.Where(service => !IsRunning(graph, service)))
+        {
+            log?.Invoke($"repair: starting {service}");
+            await graph.Faults.StartAsync(service, cancellationToken);
+        }
+
+        await graph.WaitUntilBothServicesServeAsync(cancellationToken);
+    }
+
+    private static bool IsRunning(GraphFixture graph, string resourceName) =>
+        graph.App.ResourceNotifications.TryGetCurrentState(resourceName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+}
