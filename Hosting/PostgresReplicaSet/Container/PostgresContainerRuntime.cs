@@ -33,7 +33,8 @@ internal sealed class PostgresContainerRuntime(ContainerRuntimeCli containerRunt
         var primary = builder.AddPostgres(
                 PostgresReplicaSetResource.NodeName(set.Name, 0),
                 password: builder.CreateResourceBuilder(set.SuperuserPassword))
-            .WithInitFiles(Path.Combine(ScriptsDirectory, "initdb"));
+            .WithInitFiles(Path.Combine(ScriptsDirectory, "initdb"))
+            .WithEndpoint(PostgresNode.EndpointName, endpoint => endpoint.IsProxied = false);
         List<IResourceBuilder<ContainerResource>> nodes = [primary];
 
         // The replicas run exactly the image AddPostgres pinned for the primary.
@@ -42,7 +43,7 @@ internal sealed class PostgresContainerRuntime(ContainerRuntimeCli containerRunt
         {
             nodes.Add(builder.AddContainer(PostgresReplicaSetResource.NodeName(set.Name, index), image.Image)
                 .WithAnnotation(new ContainerImageAnnotation { Registry = image.Registry, Image = image.Image, Tag = image.Tag }, ResourceAnnotationMutationBehavior.Replace)
-                .WithEndpoint(targetPort: ServerPort, name: PostgresNode.EndpointName, scheme: "tcp")
+                .WithEndpoint(targetPort: ServerPort, name: PostgresNode.EndpointName, scheme: "tcp", isProxied: false)
                 // The set turns Running once the primary is bootstrapped, i.e. once the replication slots exist.
                 .WaitFor(replicaSet));
         }

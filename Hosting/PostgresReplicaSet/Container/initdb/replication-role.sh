@@ -7,5 +7,7 @@ echo "host replication $REPLICATION_USER all scram-sha-256" >> "$PGDATA/pg_hba.c
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres \
     -v role="$REPLICATION_USER" -v password="$REPLICATION_PASSWORD" <<'SQL'
+-- The init server runs with the node's settings, and with Sync its commits would wait for standbys that cannot exist yet.
+SET synchronous_commit = local;
 CREATE ROLE :"role" WITH LOGIN REPLICATION PASSWORD :'password';
 SQL
