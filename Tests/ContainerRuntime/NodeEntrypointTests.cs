@@ -21,7 +21,7 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
         var cancellationToken = TestContext.Current.CancellationToken;
         var primary = graph.Database.Node(await graph.Database.FindPrimaryAsync(cancellationToken));
         var scratch = NodeEntrypointProcess.CreateScratchDirectory();
-        var dataDirectory = Path.Combine(scratch, "data");
+        var dataDirectory = NodeEntrypointProcess.DataDirectoryIn(scratch);
         var port = BuiltProjects.FreePort();
         var environment = new Dictionary<string, string>
         {
@@ -40,7 +40,7 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
             "SELECT pg_create_physical_replication_slot(@slot, true)::text", cancellationToken, ("slot", ProbeSlot));
         try
         {
-            await using (var first = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments))
+            await using (var first = NodeEntrypointProcess.Start(scratch, environment, serverArguments))
             {
                 await WaitUntilStreamingAsync(primary, first, cancellationToken);
                 Assert.Contains($"{ProbeName}: cloning 127.0.0.1:{primary.Endpoint.Port}", first.Output, StringComparison.Ordinal);
@@ -51,14 +51,14 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
             // What a fenced former primary's data looks like: a cluster that is not a standby. With another node
             // primary, the script must not start it (that would be a second primary) but clone the primary afresh.
             File.Delete(Path.Combine(dataDirectory, "standby.signal"));
-            await using var second = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments);
+            await using var second = NodeEntrypointProcess.Start(scratch, environment, serverArguments);
             await WaitUntilStreamingAsync(primary, second, cancellationToken);
             Assert.Contains("this data is a former primary's: fenced, cloning afresh", second.Output, StringComparison.Ordinal);
             Assert.True(await IsInRecoveryAsync(primary, port, cancellationToken), "The fenced node must come back as a standby.");
             await second.StopAsync();
 
             // A standby's data (what Rejoin restarts): no clone, just pointed at whichever node is primary now.
-            await using var third = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments);
+            await using var third = NodeEntrypointProcess.Start(scratch, environment, serverArguments);
             await WaitUntilStreamingAsync(primary, third, cancellationToken);
             Assert.Contains($"{ProbeName}: following 127.0.0.1:{primary.Endpoint.Port}", third.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("cloning", third.Output, StringComparison.Ordinal);
