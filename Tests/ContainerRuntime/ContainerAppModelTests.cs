@@ -58,22 +58,28 @@ public sealed class ContainerAppModelTests
     }
 
     [Fact]
-    public async Task ThePrimaryGetsTheReplicationRoleFromAnInitFileAndNoSecretIsLiteral()
+    public async Task ThePrimaryBootstrapsTheSetFromItsInitFilesAndNoSecretIsLiteral()
     {
         await using var app = await AppModel.BuildAsync("--Postgres:Runtime=Container");
         var primary = app.Resource<PostgresServerResource>("pg-0");
 
         var initFiles = Assert.Single(primary.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
         Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
-        var initScript = Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "initdb", "replication-role.sh");
-        var script = await File.ReadAllTextAsync(initScript, TestContext.Current.CancellationToken);
-        Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", script, StringComparison.Ordinal);
-        Assert.Contains("WITH LOGIN REPLICATION PASSWORD :'password'", script, StringComparison.Ordinal);
+        var initDirectory = Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "initdb");
+        var hba = await File.ReadAllTextAsync(Path.Combine(initDirectory, "10-replication-hba.sh"), TestContext.Current.CancellationToken);
+        Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", hba, StringComparison.Ordinal);
+        var bootstrap = await File.ReadAllTextAsync(Path.Combine(initDirectory, "20-replica-set.sql"), TestContext.Current.CancellationToken);
+        Assert.Contains(@"\getenv app_password APP_PASSWORD", bootstrap, StringComparison.Ordinal);
+        Assert.Contains("WITH LOGIN REPLICATION PASSWORD :'replication_password'", bootstrap, StringComparison.Ordinal);
 
         var environment = await AppModel.EnvironmentOf(primary);
         Assert.Equal("scram-sha-256", environment["POSTGRES_HOST_AUTH_METHOD"]);
         Assert.Equal("{pg-superuser-password.value}", environment["POSTGRES_PASSWORD"]);
         Assert.Equal("{pg-replication-password.value}", environment["REPLICATION_PASSWORD"]);
+        Assert.Equal("{pg-app-password.value}", environment["APP_PASSWORD"]);
+        Assert.Equal("app", environment["APP_USER"]);
+        Assert.Equal("usersdb", environment["DATABASES"]);
+        Assert.Equal("pg_1 pg_2", environment["REPLICA_SLOTS"]);
         Assert.Equal("true", environment["INITIAL_PRIMARY"]);
     }
 

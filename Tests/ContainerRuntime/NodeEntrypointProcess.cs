@@ -58,6 +58,12 @@ internal sealed class NodeEntrypointProcess : IAsyncDisposable
     /// <summary>Where the script keeps its data (its PGDATA) inside a scratch directory.</summary>
     public static string DataDirectoryIn(string scratchDirectory) => Path.Combine(scratchDirectory, "data");
 
+    /// <summary>The fence beside the data (<c>&lt;PGDATA&gt;.fenced</c>), as the AppHost writes it on a former primary's volume.</summary>
+    public static string FenceFileIn(string scratchDirectory) => DataDirectoryIn(scratchDirectory) + ".fenced";
+
+    /// <summary>Waits for the script to exit by itself (it refused to start the server); returns its exit code.</summary>
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => command.Completion.WaitAsync(timeout);
+
     /// <summary>Stops the server the script became (an interrupt: a fast, clean shutdown), or the script if it is still cloning.</summary>
     public Task StopAsync() => command.StopAsync(StopGrace);
 

@@ -98,6 +98,19 @@ internal sealed class PostgresContainerRuntime(ContainerRuntimeCli containerRunt
             .WithEnvironment("REPLICATION_PASSWORD", set.ReplicationPassword)
             .WithEnvironment("REPLICATION_SLOT", node.SlotName)
             .WithEnvironment(context => context.EnvironmentVariables["OTHER_NODES"] = OtherNodes(node));
+        if (node.Index == 0)
+        {
+            // What the init files (initdb/) create when pg-0 initialises its data: the set bootstraps itself.
+            container
+                .WithEnvironment("APP_USER", PostgresReplicaSetResource.ApplicationUserName)
+                .WithEnvironment("APP_PASSWORD", set.ApplicationPassword)
+                .WithEnvironment(context =>
+                {
+                    context.EnvironmentVariables["DATABASES"] = string.Join(' ', set.Databases.Select(database => database.DatabaseName));
+                    context.EnvironmentVariables["REPLICA_SLOTS"] = string.Join(' ', set.Nodes.Where(other => other != node).Select(other => other.SlotName));
+                });
+        }
+
         if (dataVolumes)
         {
             container.WithVolume(VolumeNameGenerator.Generate(container, "data"), DataVolumePath);
