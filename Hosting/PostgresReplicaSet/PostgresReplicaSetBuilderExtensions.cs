@@ -14,8 +14,10 @@ public static class PostgresReplicaSetBuilderExtensions
     /// Adds a replica set: node <c>{name}-0</c> starts as the primary and <c>{name}-1</c> … <c>{name}-N</c>
     /// stream from it through one physical slot each, authenticated as a dedicated replication role.
     /// Settings come from the <c>Postgres</c> configuration section unless <paramref name="options"/> is given.
-    /// The nodes run as processes or containers (<see cref="PostgresReplicaSetOptions.Runtime"/>); in run mode the
-    /// AppHost also watches them, shows their roles and lag in the dashboard, and fails over automatically.
+    /// The nodes run as processes or containers (<see cref="PostgresReplicaSetOptions.Runtime"/>) and bootstrap the set
+    /// themselves (roles, slots, databases); in run mode the AppHost also watches them, finds the primary among them,
+    /// shows their roles and lag in the dashboard, and fails over automatically. The set turns Running once its primary
+    /// is found.
     /// </summary>
     /// <param name="builder">The AppHost's builder.</param>
     /// <param name="name">The set's name; the nodes are named after it.</param>
@@ -62,7 +64,12 @@ public static class PostgresReplicaSetBuilderExtensions
             builder.Services.TryAddSingleton<ReplicaSetFailover>();
             builder.Services.TryAddSingleton<ReplicaSetSupervisor>();
             builder.Services.TryAddSingleton<ReplicaSetMonitor>();
-            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ReplicaSetWatcher>());
+            // First of the host's services: it starts them one after another, and Aspire's orchestrator returns only once
+            // every resource has started, the services that wait for this set included; the watcher is what opens it.
+            if (!builder.Services.Any(service => service.ImplementationType == typeof(ReplicaSetWatcher)))
+            {
+                builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ReplicaSetWatcher>());
+            }
         }
 
         var nodes = runtime.AddNodes(builder, replicaSetBuilder);
@@ -74,21 +81,6 @@ public static class PostgresReplicaSetBuilderExtensions
                 healthCheckKey, _ => new PostgresNodeHealthCheck(node), HealthStatus.Unhealthy, tags: null));
             nodeBuilder.WithHealthCheck(healthCheckKey).WithReplicationCommands(node);
         }
-
-        nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>
-        {
-            await ReplicaSetBootstrapper.BootstrapAsync(replicaSet, cancellationToken);
-            var notifications = readyEvent.Services.GetRequiredService<ResourceNotificationService>();
-            IResource[] bootstrapped = [replicaSet, .. replicaSet.Databases];
-            foreach (var resource in bootstrapped)
-            {
-                await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
-                {
-                    State = KnownResourceStates.Running,
-                    StartTimeStamp = DateTime.UtcNow,
-                });
-            }
-        });
 
         return replicaSetBuilder;
     }

@@ -29,6 +29,36 @@ public sealed class ContainerAppModelTests
         Assert.DoesNotContain(app.Model.Resources, resource => resource is ExecutableResource && resource.Name.StartsWith("pg-", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("registry.example.com:5000/mirror/postgres:18.3", "registry.example.com:5000", "mirror/postgres", "18.3")]
+    [InlineData("localhost/postgres:18", "localhost", "postgres", "18")]
+    [InlineData("replication/postgres:15-offline-0123abcd", null, "replication/postgres", "15-offline-0123abcd")]
+    [InlineData("mirror.example.com/library/postgres", "mirror.example.com", "library/postgres", "latest")]
+    public async Task PostgresImageReplacesThePinnedImageOnEveryNode(string reference, string? registry, string repository, string tag)
+    {
+        await using var app = await AppModel.BuildAsync("--Postgres:Runtime=Container", $"--Postgres:Image={reference}");
+
+        foreach (var name in NodeNames)
+        {
+            var image = app.Resource<ContainerResource>(name).Annotations.OfType<ContainerImageAnnotation>().Single();
+            Assert.Equal((registry, repository, tag), (image.Registry, image.Image, image.Tag));
+        }
+    }
+
+    [Theory]
+    [InlineData("Postgres:18")]
+    [InlineData("mirror/postgres:")]
+    [InlineData("mirror postgres")]
+    [InlineData("mirror/postgres@sha256:0123")]
+    public async Task AnImageThatIsNotAReferenceStopsTheModelWithTheKeyAndTheValue(string reference)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Postgres:Runtime=Container", $"--Postgres:Image={reference}"));
+
+        var message = string.Join(" | ", Flatten(error).Select(exception => exception.Message));
+        Assert.Contains($"Postgres:Image must be [registry/]repository[:tag]", message, StringComparison.Ordinal);
+        Assert.Contains($"it is '{reference}'", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EveryNodeStartsThroughTheEntrypointScriptWithTheSharedServerSettings()
     {
@@ -150,4 +180,7 @@ public sealed class ContainerAppModelTests
         Assert.All(volumes, volume => Assert.Equal("/var/lib/postgresql", volume.Target));
         Assert.Equal(NodeNames.Length, volumes.Select(volume => volume.Source).Distinct().Count());
     }
+
+    private static IEnumerable<Exception> Flatten(Exception exception) =>
+        exception.InnerException is null ? [exception] : [exception, .. Flatten(exception.InnerException)];
 }

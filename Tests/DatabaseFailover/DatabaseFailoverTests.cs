@@ -2,23 +2,49 @@ using Replication.Tests.Kit;
 
 namespace Replication.Tests.DatabaseFailover;
 
-[Collection(SyncDurabilityGraph.Name)]
-public sealed class SyncDurabilityFailoverTests(SyncDurabilityGraph graph)
+/// <summary>
+/// The durability promise with <c>Sync</c>: the primary killed under writes, a replica promoted, writes resumed, not one
+/// acknowledged write lost; and the fenced former primary, started again, never comes back as a second primary.
+/// </summary>
+public abstract class SyncDurabilityFailoverScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     [Fact]
-    public async Task PrimaryKilledUnderWrites_NoAcknowledgedWriteIsLost_WritesResume_TheOtherReplicaFollows()
+    public async Task PrimaryKilledUnderWrites_NoAcknowledgedWriteIsLost_WritesResume_TheOtherReplicaFollows_TheFormerPrimaryStartsAsAReplica()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
 
-        var result = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(graph, cancellationToken);
+        var result = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(Graph, cancellationToken);
         TestContext.Current.TestOutputHelper?.WriteLine($"Sync: {result}");
+        try
+        {
+            Assert.True(result.Writes.Lost == 0, $"Acknowledged writes were lost with synchronous replication: {result}");
+            Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the promoted replica: {result}");
+            var survivors = Graph.Database.Nodes.Select(node => node.Name).Where(name => name != result.FormerPrimary && name != result.NewPrimary);
+            await Graph.Database.WaitForStandbysAsync(result.NewPrimary, survivors, TimeSpan.FromSeconds(30), cancellationToken);
 
-        Assert.True(result.Writes.Lost == 0, $"Acknowledged writes were lost with synchronous replication: {result}");
-        Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the promoted replica: {result}");
-        var survivors = graph.Database.Nodes.Select(node => node.Name).Where(name => name != "pg-0" && name != result.NewPrimary);
-        await graph.Database.WaitForStandbysAsync(result.NewPrimary, survivors, TimeSpan.FromSeconds(30), cancellationToken);
+            // Started again as it is (no Rejoin): the fenced former primary must not accept writes beside the new one.
+            await Graph.App.ResourceCommands.ExecuteCommandAsync(result.FormerPrimary, KnownResourceCommands.StartCommand, cancellationToken);
+            Assert.True(await Graph.Database.WaitUntilAnswersAsync(result.FormerPrimary, TimeSpan.FromMinutes(2), cancellationToken),
+                $"{result.FormerPrimary} did not start again.");
+            Assert.True(await Graph.Database.IsInRecoveryAsync(result.FormerPrimary, cancellationToken), $"{result.FormerPrimary} came back as a second primary.");
+            Assert.Equal([result.NewPrimary], await Graph.Database.WritableNodesAsync(cancellationToken));
+        }
+        finally
+        {
+            // A fenced node may have diverged from the new primary's history: Rejoin makes it a replica of it again.
+            await Graph.Database.RejoinAsync(result.FormerPrimary, cancellationToken);
+        }
+
+        await Graph.Database.WaitForStandbysAsync(result.NewPrimary, [result.FormerPrimary], TimeSpan.FromSeconds(60), cancellationToken);
     }
 }
+
+[Collection(SyncDurabilityGraph.Name)]
+public sealed class SyncDurabilityFailoverTests(SyncDurabilityGraph graph) : SyncDurabilityFailoverScenarios<SyncDurabilityGraph>(graph);
+
+[Collection(ContainerGraph.Name)]
+public sealed class SyncDurabilityFailoverOnContainersTests(ContainerGraphFixture graph) : SyncDurabilityFailoverScenarios<ContainerGraphFixture>(graph);
 
 [Collection(AsyncDurabilityGraph.Name)]
 public sealed class AsyncDurabilityFailoverTests(AsyncDurabilityGraph graph)

@@ -6,30 +6,32 @@ namespace Replication.Tests.GatewayFailover;
 /// The gateway's promise: not one failed client request when the primary service crashes, hangs or errors,
 /// and traffic returns to the primary by itself once it is healthy.
 /// </summary>
-[Collection(ServiceFaultsGraph.Name)]
-public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
+public abstract class GatewayFailoverScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     private static readonly LoadOptions SteadyLoad = new() { Concurrency = 8, WriteFraction = 0.2 };
 
-    public async ValueTask InitializeAsync() => await graph.WaitUntilBothServicesServeAsync(TestContext.Current.CancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Graph.WaitUntilBothServicesServeAsync(TestContext.Current.CancellationToken);
+    }
 
     [Fact]
     public async Task PrimaryKilledAndRestartedUnderLoad_NoRequestFails_TrafficFailsOverAndBack()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, SteadyLoad);
+        await using var load = LoadProbe.Start(Graph.Gateway, SteadyLoad);
         await load.WaitForResponsesAsync(200, cancellationToken);
 
         load.MarkFault("SIGKILL primaryservice");
-        await graph.Faults.KillAsync("primaryservice", cancellationToken);
+        await Graph.Faults.KillAsync("primaryservice", cancellationToken);
         await load.WaitForResponsesAsync(300, cancellationToken);
         var killedAt = load.Elapsed;
 
         load.MarkRecovery("start primaryservice");
-        await graph.Faults.StartAsync("primaryservice", cancellationToken);
-        await graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
+        await Graph.Faults.StartAsync("primaryservice", cancellationToken);
+        await Graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
         await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken); // the circuit closes on its first probe
         var failedBackAt = load.Elapsed;
         await load.WaitForResponsesAsync(300, cancellationToken);
@@ -48,14 +50,14 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     public async Task PrimaryHungUnderLoad_NoRequestFails_AndNoneWaitsMuchLongerThanTheHedgingDelay()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, SteadyLoad);
+        await using var load = LoadProbe.Start(Graph.Gateway, SteadyLoad);
         await load.WaitForResponsesAsync(200, cancellationToken);
 
         load.MarkFault("SIGSTOP primaryservice for 5 s");
-        var resumed = await graph.Faults.HangAsync("primaryservice", TimeSpan.FromSeconds(5), cancellationToken);
+        var resumed = await Graph.Faults.HangAsync("primaryservice", TimeSpan.FromSeconds(5), cancellationToken);
         await resumed;
         load.MarkRecovery("SIGCONT primaryservice");
-        await graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
+        await Graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
         await load.WaitForResponsesAsync(200, cancellationToken);
         var report = await load.StopAsync();
         Log(report);
@@ -72,21 +74,21 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     public async Task PrimaryReturning500s_NoClientRequestFails(double rate)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, SteadyLoad);
+        await using var load = LoadProbe.Start(Graph.Gateway, SteadyLoad);
         await load.WaitForResponsesAsync(100, cancellationToken);
         try
         {
             load.MarkFault($"primaryservice fails {rate:P0} of requests with 500");
-            await graph.Faults.FailRequestsAsync("primaryservice", rate, 500, cancellationToken);
+            await Graph.Faults.FailRequestsAsync("primaryservice", rate, 500, cancellationToken);
             await load.WaitForResponsesAsync(400, cancellationToken);
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync("primaryservice", cancellationToken);
+            await Graph.Faults.ClearFaultsAsync("primaryservice", cancellationToken);
             load.MarkRecovery("faults cleared");
         }
 
-        await graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
+        await Graph.WaitUntilServedByAsync("primaryservice", cancellationToken);
         var report = await load.StopAsync();
         Log(report);
 
@@ -99,16 +101,16 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         // The client sends no key: the gateway adds one, which is what makes a retried POST safe.
-        await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 8, WriteFraction = 1, IdempotentWrites = false });
+        await using var load = LoadProbe.Start(Graph.Gateway, new LoadOptions { Concurrency = 8, WriteFraction = 1, IdempotentWrites = false });
         await load.WaitForResponsesAsync(100, cancellationToken);
 
         load.MarkFault("SIGKILL primaryservice");
-        await graph.Faults.KillAsync("primaryservice", cancellationToken);
+        await Graph.Faults.KillAsync("primaryservice", cancellationToken);
         await load.WaitForResponsesAsync(200, cancellationToken);
         var report = await load.StopAsync();
-        await graph.Faults.StartAsync("primaryservice", cancellationToken);
+        await Graph.Faults.StartAsync("primaryservice", cancellationToken);
 
-        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
+        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, Graph.Database, cancellationToken);
         Log(report, writes.ToString());
 
         Assert.True(report.Failed == 0, $"Writes failed across the failover:\n{report}");
@@ -121,12 +123,12 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     public async Task BothServicesDown_GatewayAnswers503Quickly_AndRecoversWhenOneReturns()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await graph.Faults.StopAsync("primaryservice", cancellationToken);
-        await graph.Faults.StopAsync("backupservice", cancellationToken);
+        await Graph.Faults.StopAsync("primaryservice", cancellationToken);
+        await Graph.Faults.StopAsync("backupservice", cancellationToken);
         try
         {
             var started = System.Diagnostics.Stopwatch.StartNew();
-            using var response = await graph.Gateway.GetAsync("/users?limit=1", cancellationToken);
+            using var response = await Graph.Gateway.GetAsync("/users?limit=1", cancellationToken);
             var elapsed = started.Elapsed;
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -135,16 +137,16 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
             TestContext.Current.TestOutputHelper?.WriteLine($"503 after {elapsed.TotalMilliseconds:F0} ms");
             Assert.True(elapsed < TimeSpan.FromSeconds(1), $"The 503 took {elapsed.TotalMilliseconds:F0} ms.");
 
-            await graph.Faults.StartAsync("backupservice", cancellationToken);
-            await graph.WaitUntilServedByAsync("backupservice", cancellationToken);
+            await Graph.Faults.StartAsync("backupservice", cancellationToken);
+            await Graph.WaitUntilServedByAsync("backupservice", cancellationToken);
         }
         finally
         {
-            await graph.Faults.StartAsync("primaryservice", cancellationToken);
-            if (graph.App.ResourceNotifications.TryGetCurrentState("backupservice", out var backup)
+            await Graph.Faults.StartAsync("primaryservice", cancellationToken);
+            if (Graph.App.ResourceNotifications.TryGetCurrentState("backupservice", out var backup)
                 && backup.Snapshot.State?.Text != KnownResourceStates.Running)
             {
-                await graph.Faults.StartAsync("backupservice", cancellationToken);
+                await Graph.Faults.StartAsync("backupservice", cancellationToken);
             }
         }
     }
@@ -153,24 +155,31 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     public async Task OversizedBodyGets413AndNothingReachesTheServices()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var before = await graph.Database.CountUsersAsync("pg-0", cancellationToken);
+        var primary = await Graph.Database.FindPrimaryAsync(cancellationToken);
+        var before = await Graph.Database.CountUsersAsync(primary, cancellationToken);
         var name = new string('x', 2 * 1024 * 1024);
 
-        using var response = await graph.Gateway.PostUserAsync(name, UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
+        using var response = await Graph.Gateway.PostUserAsync(name, UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Null(response.Header("X-Served-By")); // The gateway answered itself; no service saw the request.
-        Assert.Equal(before, await graph.Database.CountUsersAsync("pg-0", cancellationToken));
+        Assert.Equal(before, await Graph.Database.CountUsersAsync(primary, cancellationToken));
     }
 
     private void Log(LoadReport report, string? extra = null)
     {
         TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
-        TestContext.Current.TestOutputHelper?.WriteLine("Gateway log (last lines):\n  " + string.Join("\n  ", graph.RecentLogs("gateway").TakeLast(15)));
+        TestContext.Current.TestOutputHelper?.WriteLine("Gateway log (last lines):\n  " + string.Join("\n  ", Graph.RecentLogs("gateway").TakeLast(15)));
         if (extra is not null)
         {
             TestContext.Current.TestOutputHelper?.WriteLine(extra);
         }
     }
 }
+
+[Collection(ServiceFaultsGraph.Name)]
+public sealed class GatewayFailoverTests(GraphFixture graph) : GatewayFailoverScenarios<GraphFixture>(graph);
+
+[Collection(ContainerGraph.Name)]
+public sealed class GatewayFailoverOnContainersTests(ContainerGraphFixture graph) : GatewayFailoverScenarios<ContainerGraphFixture>(graph);

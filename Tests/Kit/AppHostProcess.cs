@@ -6,6 +6,16 @@ namespace Replication.Tests.Kit;
 /// </summary>
 public static class AppHostProcess
 {
+    /// <summary>What `dotnet run` would give it in Development, on ports nobody else uses.</summary>
+    public static IReadOnlyDictionary<string, string> DevelopmentEnvironment { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_ENVIRONMENT"] = "Development",
+        ["ASPNETCORE_URLS"] = "http://127.0.0.1:0",
+        ["ASPIRE_DASHBOARD_OTLP_ENDPOINT_URL"] = "http://127.0.0.1:0",
+        ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = "http://127.0.0.1:0",
+        ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+    };
+
     public static async Task<(int ExitCode, string Output)> RunAsync(
         IEnumerable<string> arguments, IReadOnlyDictionary<string, string> environment, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -16,5 +26,17 @@ public static class AppHostProcess
         };
         var result = await CommandRunner.RunAsync(command, timeout, cancellationToken);
         return (result.ExitCode, result.StandardOutput + result.StandardError);
+    }
+
+    /// <summary>
+    /// <c>dotnet Replication.AppHost.dll --publisher manifest --output-path …</c>, as <c>dotnet run</c> would; returns the
+    /// manifest's text and what the AppHost printed.
+    /// </summary>
+    public static async Task<(string Manifest, string Output)> PublishManifestAsync(string manifestPath, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var (exitCode, output) = await RunAsync(
+            ["--publisher", "manifest", "--output-path", manifestPath, .. arguments], new Dictionary<string, string>(), TimeSpan.FromMinutes(2), cancellationToken);
+        Assert.True(exitCode == 0, $"Publishing failed ({exitCode}):\n{output}");
+        return (await File.ReadAllTextAsync(manifestPath, cancellationToken), output);
     }
 }

@@ -4,6 +4,7 @@ namespace Replication.Tests.Kit;
 
 /// <summary>What one database failover cost, measured from the client's side and the database's.</summary>
 public sealed record DatabaseFailoverResult(
+    string FormerPrimary,
     string NewPrimary,
     TimeSpan TimeToPromotion,
     TimeSpan? TimeToFirstWrite,
@@ -11,10 +12,11 @@ public sealed record DatabaseFailoverResult(
     TimeSpan WriteP50BeforeKill,
     TimeSpan WriteP99BeforeKill,
     LoadReport Load,
+    string EmailPrefix,
     AcknowledgedWritesReport Writes)
 {
     public override string ToString() =>
-        $"promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
+        $"killed {FormerPrimary}, promoted {NewPrimary} {TimeToPromotion.TotalMilliseconds:F0} ms after the kill; first acknowledged write " +
         $"{(TimeToFirstWrite is { } first ? $"{first.TotalMilliseconds:F0} ms" : "never")} after it; {AcknowledgedAfterKill} writes acknowledged since; " +
         $"write latency before the kill p50 {WriteP50BeforeKill.TotalMilliseconds:F1} ms, p99 {WriteP99BeforeKill.TotalMilliseconds:F1} ms.\n" +
         $"{Writes}\n{Load}";
@@ -51,7 +53,7 @@ public static class DatabaseFailoverScenario
         var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
         var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();
-        return new DatabaseFailoverResult(newPrimary, timeToPromotion, firstWrite, afterKill.Count,
-            Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99), report, writes);
+        return new DatabaseFailoverResult(formerPrimary, newPrimary, timeToPromotion, firstWrite, afterKill.Count,
+            Percentiles.Of(before, 0.50), Percentiles.Of(before, 0.99), report, load.EmailPrefix, writes);
     }
 }

@@ -24,8 +24,11 @@ public class GraphFixture : IAsyncLifetime
 
     public Faults Faults { get; private set; } = null!;
 
-    /// <summary>From the builder's creation to every resource healthy.</summary>
+    /// <summary>From the builder's creation to every resource healthy (the last boot, after <see cref="RestartAsync"/>).</summary>
     public TimeSpan BootTime { get; private set; }
+
+    /// <summary>Why this graph cannot boot on this machine (e.g. no container engine answers), or null when it boots.</summary>
+    public string? SkipReason { get; private set; }
 
     /// <summary>AppHost arguments (<c>--Key=value</c>) added to the defaults.</summary>
     protected virtual IEnumerable<string> Arguments => [];
@@ -36,6 +39,35 @@ public class GraphFixture : IAsyncLifetime
     public IReadOnlyList<string> RecentLogs(string resourceName) => logs?.RecentLines(resourceName) ?? [];
 
     public async ValueTask InitializeAsync()
+    {
+        SkipReason = await PrepareAsync();
+        if (SkipReason is null)
+        {
+            await BootAsync();
+        }
+    }
+
+    /// <summary>Skips the calling test, with <see cref="SkipReason"/>, when the graph cannot boot here.</summary>
+    public void SkipUnlessBooted() => Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+
+    /// <summary>
+    /// Stops the AppHost as Ctrl+C would (its resources stop; data volumes stay) and starts it again with the same
+    /// arguments, until every resource is healthy: what a developer's restart does. A graph whose data lives only as long
+    /// as the AppHost (the process runtime) comes back empty.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await BootAsync();
+    }
+
+    /// <summary>Runs before the graph boots, e.g. to build an image; returns why the graph cannot boot here, or null.</summary>
+    protected virtual Task<string?> PrepareAsync() => Task.FromResult<string?>(null);
+
+    /// <summary>Runs once the model is built, before anything starts.</summary>
+    protected virtual Task BeforeStartAsync(DistributedApplication app) => Task.CompletedTask;
+
+    private async Task BootAsync()
     {
         var stopwatch = Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(StartupTimeout);
@@ -49,6 +81,7 @@ public class GraphFixture : IAsyncLifetime
         App = await builder.BuildAsync(timeout.Token);
         try
         {
+            await BeforeStartAsync(App);
             await App.StartAsync(timeout.Token);
             // After the start, when Aspire has named each resource's instances; earlier lines come from the backlog.
             logs = ResourceLogCollector.Start(App);
@@ -57,7 +90,7 @@ public class GraphFixture : IAsyncLifetime
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)
         {
             var report = DescribeUnhealthyResources();
-            await DisposeAsync();
+            await StopAsync();
             throw new InvalidOperationException($"The graph did not become healthy within {StartupTimeout}: {exception.Message}\n{report}", exception);
         }
 
@@ -70,15 +103,23 @@ public class GraphFixture : IAsyncLifetime
     public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
+        await StopAsync();
+    }
+
+    private async Task StopAsync()
+    {
         Gateway?.Dispose();
+        Gateway = null!;
         if (App is not null)
         {
             await App.DisposeAsync();
+            App = null!;
         }
 
         if (logs is not null)
         {
             await logs.DisposeAsync();
+            logs = null;
         }
     }
 

@@ -157,9 +157,56 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return delays;
     }
 
-    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
-    public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
-        new Faults(app).KillAsync(nodeName, cancellationToken);
+    /// <summary>
+    /// SIGKILLs the node's postmaster, as a crash would, with the node's Kill postmaster command (the postmaster process,
+    /// or the container whose main process it is); returns once the node's resource is no longer Running.
+    /// </summary>
+    public async Task KillAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.KillPostmaster, cancellationToken);
+        Assert.True(result.Success, $"Kill postmaster on {nodeName} failed: {result.Message}");
+        await app.ResourceNotifications.WaitForResourceAsync(nodeName,
+                resourceEvent => resourceEvent.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting,
+                cancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    /// <summary>Every node that accepts writes now: exactly one in a healthy set.</summary>
+    public async Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken = default)
+    {
+        var writable = new List<string>();
+        foreach (var node in Nodes)
+        {
+            try
+            {
+                if (!await IsInRecoveryAsync(node.Name, cancellationToken))
+                {
+                    writable.Add(node.Name);
+                }
+            }
+            catch (NpgsqlException)
+            {
+                // A node that is down accepts nothing.
+            }
+        }
+
+        return writable;
+    }
+
+    /// <summary>Polls until the node accepts a connection (e.g. after a start), whatever its role.</summary>
+    public Task<bool> WaitUntilAnswersAsync(string nodeName, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Poll.UntilAsync(async token =>
+        {
+            try
+            {
+                await IsInRecoveryAsync(nodeName, token);
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, timeout, TimeSpan.FromMilliseconds(250), cancellationToken);
 
     public Task<bool> IsInRecoveryAsync(string nodeName, CancellationToken cancellationToken = default) =>
         QueryAsync<bool>(nodeName, "SELECT pg_is_in_recovery()", cancellationToken);

@@ -1,43 +1,60 @@
+using Npgsql;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.KitTests;
 
 /// <summary>
-/// The kit's database primitives, proven against real PostgreSQL nodes. Each test starts from whatever node is
-/// primary now, so the tests hold in any order.
+/// The kit's database primitives, and the nodes' dashboard commands behind them (Kill postmaster, Promote, Rejoin),
+/// proven against real PostgreSQL nodes. Each test starts from whatever node is primary now and leaves every node
+/// streaming again, so the tests hold in any order and on a graph they share.
 /// </summary>
-[Collection(DatabaseFaultsGraph.Name)]
-public sealed class DatabasePrimitiveTests(GraphFixture graph)
+public abstract class DatabasePrimitiveScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
+    private static readonly TimeSpan RejoinTimeout = TimeSpan.FromSeconds(60);
+
     [Fact]
     public async Task KillAsyncCrashesAReplicaAndStartAsyncBringsItBackStreaming()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
-        var postmaster = graph.Faults.ProcessOf(replica);
 
-        await graph.Database.KillAsync(replica, cancellationToken);
+        await Graph.Database.KillAsync(replica, cancellationToken);
+        try
+        {
+            await Assert.ThrowsAnyAsync<NpgsqlException>(() => Graph.Database.IsInRecoveryAsync(replica, cancellationToken));
+            Assert.DoesNotContain(replica, await Graph.Database.StreamingStandbysAsync(primary, cancellationToken));
+        }
+        finally
+        {
+            await Graph.Faults.StartAsync(replica, cancellationToken); // Healthy means streaming again.
+        }
 
-        Assert.False(ProcessTree.IsAlive(postmaster), "The postmaster survived SIGKILL.");
-        Assert.DoesNotContain(replica, await graph.Database.StreamingStandbysAsync(primary, cancellationToken));
-
-        await graph.Faults.StartAsync(replica, cancellationToken); // Healthy means streaming again.
-        Assert.Contains(replica, await graph.Database.StreamingStandbysAsync(primary, cancellationToken));
+        Assert.Contains(replica, await Graph.Database.StreamingStandbysAsync(primary, cancellationToken));
     }
 
     [Fact]
-    public async Task PromoteAsyncMakesAReplicaThePrimary_StopsTheOldOne_AndTheRestFollow()
+    public async Task PromoteMakesAReplicaThePrimary_StopsTheOldOne_TheRestFollow_AndRejoinMakesTheOldOneAReplica()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var (former, candidate) = await PrimaryAndAReplicaAsync(cancellationToken);
-        var followers = (await graph.Database.StreamingStandbysAsync(former, cancellationToken)).Where(name => name != candidate).ToList();
+        var followers = (await Graph.Database.StreamingStandbysAsync(former, cancellationToken)).Where(name => name != candidate).ToList();
 
-        await graph.Database.PromoteAsync(candidate, cancellationToken);
+        await Graph.Database.PromoteAsync(candidate, cancellationToken);
+        try
+        {
+            Assert.Equal(candidate, await Graph.Database.FindPrimaryAsync(cancellationToken));
+            Assert.True(Graph.App.ResourceNotifications.TryGetCurrentState(former, out var state));
+            Assert.NotEqual(KnownResourceStates.Running, state.Snapshot.State?.Text);
+            await Graph.Database.WaitForStandbysAsync(candidate, followers, TimeSpan.FromSeconds(30), cancellationToken);
+        }
+        finally
+        {
+            await Graph.Database.RejoinAsync(former, cancellationToken);
+        }
 
-        Assert.Equal(candidate, await graph.Database.FindPrimaryAsync(cancellationToken));
-        Assert.True(graph.App.ResourceNotifications.TryGetCurrentState(former, out var state));
-        Assert.NotEqual(KnownResourceStates.Running, state.Snapshot.State?.Text);
-        await graph.Database.WaitForStandbysAsync(candidate, followers, TimeSpan.FromSeconds(30), cancellationToken);
+        Assert.True(await Graph.Database.IsInRecoveryAsync(former, cancellationToken), $"{former} came back as a primary.");
+        await Graph.Database.WaitForStandbysAsync(candidate, [former, .. followers], RejoinTimeout, cancellationToken);
     }
 
     [Fact]
@@ -46,9 +63,9 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph)
         var cancellationToken = TestContext.Current.CancellationToken;
         var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
 
-        var visible = await graph.Database.MeasureWriteToVisibleAsync(primary, replica, writes: 50, cancellationToken);
-        var lag = await graph.Database.ReplayLagBytesAsync(primary, cancellationToken);
-        var primaryLsn = await graph.Database.LsnAsync(primary, cancellationToken);
+        var visible = await Graph.Database.MeasureWriteToVisibleAsync(primary, replica, writes: 50, cancellationToken);
+        var lag = await Graph.Database.ReplayLagBytesAsync(primary, cancellationToken);
+        var primaryLsn = await Graph.Database.LsnAsync(primary, cancellationToken);
 
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"write-to-visible {primary}→{replica} over {visible.Count} writes: p50 {Percentiles.Of(visible, 0.5).TotalMilliseconds:F2} ms, " +
@@ -61,9 +78,15 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph)
 
     private async Task<(string Primary, string Replica)> PrimaryAndAReplicaAsync(CancellationToken cancellationToken)
     {
-        var primary = await graph.Database.FindPrimaryAsync(cancellationToken);
-        var standbys = await graph.Database.StreamingStandbysAsync(primary, cancellationToken);
+        var primary = await Graph.Database.FindPrimaryAsync(cancellationToken);
+        var standbys = await Graph.Database.StreamingStandbysAsync(primary, cancellationToken);
         Assert.NotEmpty(standbys);
         return (primary, standbys[0]);
     }
 }
+
+[Collection(DatabaseFaultsGraph.Name)]
+public sealed class DatabasePrimitiveTests(GraphFixture graph) : DatabasePrimitiveScenarios<GraphFixture>(graph);
+
+[Collection(ContainerGraph.Name)]
+public sealed class DatabasePrimitiveOnContainersTests(ContainerGraphFixture graph) : DatabasePrimitiveScenarios<ContainerGraphFixture>(graph);
