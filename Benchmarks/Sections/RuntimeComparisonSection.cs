@@ -13,7 +13,12 @@ public static class RuntimeComparisonSection
 {
     private const int Rounds = 3;
 
-    private sealed record Round(TimeSpan Boot, DatabaseFailoverResult Failover, double GraphPss, double NodesPss);
+    private sealed record Round(TimeSpan Boot, DatabaseFailoverResult Failover, IReadOnlyList<MemoryGroup> Memory)
+    {
+        public double GraphPss => Memory.Where(group => group.Name != MemorySection.InProcessAppHost).Sum(group => group.PssMegabytes);
+
+        public double NodesPss => Memory.Where(group => group.Name.StartsWith("pg-", StringComparison.Ordinal)).Sum(group => group.PssMegabytes);
+    }
 
     public static async Task<ResultTable> RunAsync(BenchmarkSettings settings, CancellationToken cancellationToken)
     {
@@ -53,8 +58,15 @@ public static class RuntimeComparisonSection
                 Median(measured.Select(r => r.NodesPss)));
         }
 
-        table.Notes.Add($"Each round boots a fresh graph (2 replicas, Postgres:Durability=Sync), waits 5 s, reads memory, then runs the kit's database failover (4 writing clients, the primary's postmaster or container SIGKILLed, automatic promotion after Postgres:FailoverAfter = 3 s). Acknowledged and lost are totals over the rounds.");
+        table.Notes.Add("Each round boots a fresh graph (2 replicas, Postgres:Durability=Sync), waits 5 s, reads memory, then runs the kit's database failover (4 writing clients, the primary's postmaster or container SIGKILLed, automatic promotion after Postgres:FailoverAfter = 3 s). The first acknowledged write is the first one sent after the kill took effect. Acknowledged and lost are totals over the rounds.");
         table.Notes.Add("Graph PSS: every process of the graph but the benchmark's own (which hosts the AppHost): nodes, services, their dotnet run wrappers and DCP. With containers the nodes are the containers' processes; the engine itself (dockerd, containerd, shims) is not counted.");
+        foreach (var (arguments, measured) in runtimes.Zip(rounds))
+        {
+            table.Notes.Add($"{arguments[0].Split('=')[1]}, last round, PSS MB by part: " + string.Join(", ", measured[^1].Memory
+                .Where(group => group.Name != MemorySection.InProcessAppHost)
+                .Select(group => string.Create(CultureInfo.InvariantCulture, $"{group.Name} {group.PssMegabytes:F0} ({group.Processes})"))) + ".");
+        }
+
         table.Notes.Add($"Image: {image} (Debian's PostgreSQL 15, built offline by Tests/ContainerImages/postgres/build.sh).");
         return table;
     }
@@ -65,9 +77,7 @@ public static class RuntimeComparisonSection
         await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken);
         var memory = GraphMemory.Measure(Environment.ProcessId, MemorySection.InProcessAppHost, await ContainerProcessesAsync(graph, cancellationToken));
         var failover = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(graph, cancellationToken);
-        return new Round(graph.BootTime, failover,
-            memory.Where(group => group.Name != MemorySection.InProcessAppHost).Sum(group => group.PssMegabytes),
-            memory.Where(group => group.Name.StartsWith("pg-", StringComparison.Ordinal)).Sum(group => group.PssMegabytes));
+        return new Round(graph.BootTime, failover, memory);
     }
 
     /// <summary>The main process of every node container (the engine parents them, not DCP); none on the process runtime.</summary>

@@ -12,7 +12,7 @@ public enum PostgresRuntime
     /// <summary>The machine's PostgreSQL binaries, run as Aspire executables.</summary>
     Process,
 
-    /// <summary>The official postgres image, run as Aspire containers.</summary>
+    /// <summary>The official postgres image (or <see cref="PostgresReplicaSetOptions.Image"/>), run as Aspire containers.</summary>
     Container,
 }
 

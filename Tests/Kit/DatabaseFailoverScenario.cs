@@ -37,19 +37,22 @@ public static class DatabaseFailoverScenario
         load.MarkFault($"SIGKILL {formerPrimary}'s postmaster");
         var sinceKill = Stopwatch.StartNew();
         await graph.Database.KillAsync(formerPrimary, cancellationToken);
+        // From here the postmaster is gone: a write sent later can be acknowledged only by a new primary. (Writes sent
+        // in the moment the kill takes, and acknowledged by the dying primary, do not count as writes that resumed.)
+        var dead = load.Elapsed;
         var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, TimeSpan.FromSeconds(60), cancellationToken);
         var timeToPromotion = sinceKill.Elapsed;
 
         // Keep writing until writes have clearly resumed through the new primary.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline && load.AcknowledgedWritesSinceFirstFault < 50)
+        while (DateTime.UtcNow < deadline && load.AcknowledgedWritesSince(dead) < 50)
         {
             await load.WaitForResponsesAsync(20, cancellationToken);
         }
 
         var report = await load.StopAsync();
         var fault = report.Events[0].At;
-        var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= fault).ToList();
+        var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= dead).ToList();
         var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
         var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();

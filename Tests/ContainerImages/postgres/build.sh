@@ -44,7 +44,7 @@ if ! exists "$base"; then
             exit 1
         fi
         echo "Building the root file system with debootstrap (a minute or two; needs the Debian mirror)..." >&2
-        "$here/rootfs.sh" > "$tarball.partial"
+        bash "$here/rootfs.sh" > "$tarball.partial"
         mv "$tarball.partial" "$tarball"
         # Older root file systems are of no use any more.
         find "$cache" -maxdepth 1 -name 'postgres-rootfs-*.tar' ! -name "$(basename "$tarball")" -delete
