@@ -115,6 +115,11 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             return table;
         });
 
+        if (settings.CompareRuntimes)
+        {
+            await SectionAsync("runtimes", "Process and container runtimes", () => RuntimeComparisonSection.RunAsync(settings, cancellationToken));
+        }
+
         IReadOnlyList<MemoryGroup> standalone = [];
         if (settings.Includes(boot.Section))
         {

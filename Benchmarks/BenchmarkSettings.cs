@@ -52,6 +52,9 @@ public sealed record BenchmarkSettings
 
     public bool MeasureSyncDurability { get; init; } = true;
 
+    /// <summary>Boot, failover and memory of the process runtime beside the container runtime (needs a container engine).</summary>
+    public bool CompareRuntimes { get; init; } = true;
+
     /// <summary>Only these sections (keys as in the JSON output), or all when null: to re-measure one section.</summary>
     public IReadOnlySet<string>? Sections { get; init; }
 
@@ -78,6 +81,7 @@ public sealed record BenchmarkSettings
         SoakSampleInterval = TimeSpan.FromSeconds(4),
         ExtraReplicaCounts = [],
         MeasureSyncDurability = false,
+        CompareRuntimes = false,
     };
 
     public static BenchmarkSettings Parse(string[] args)

@@ -16,7 +16,10 @@ public static partial class GraphMemory
     public const string Dcp = "DCP";
     public const string RunWrappers = "dotnet run wrappers";
 
-    public static IReadOnlyList<MemoryGroup> Measure(int appHostPid, string appHostLabel = AppHost)
+    /// <param name="appHostPid">The AppHost's process.</param>
+    /// <param name="appHostLabel">How its row is named.</param>
+    /// <param name="moreRoots">Processes of the graph that DCP does not parent, e.g. node containers' main processes.</param>
+    public static IReadOnlyList<MemoryGroup> Measure(int appHostPid, string appHostLabel = AppHost, IEnumerable<int>? moreRoots = null)
     {
         var commandLines = Directory.EnumerateDirectories("/proc")
             .Select(directory => int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid) ? pid : 0)
@@ -26,7 +29,7 @@ public static partial class GraphMemory
         var dcpRoots = commandLines.Where(entry => IsDcp(entry.Value) && entry.Value.Contains(monitor, StringComparison.Ordinal)).Select(entry => entry.Key);
 
         var members = new List<(string Group, int Pid)> { (appHostLabel, appHostPid) };
-        foreach (var root in dcpRoots)
+        foreach (var root in dcpRoots.Concat(moreRoots ?? []))
         {
             foreach (var pid in ProcessTree.Descendants(root).Prepend(root))
             {

@@ -21,9 +21,11 @@ public static class BootSection
         var assemblyName = Path.GetFileNameWithoutExtension(BuiltProjects.AssemblyOf(projectPath));
         var configuration = typeof(BootSection).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var gatewayPort = BuiltProjects.FreePort();
-        // The launch profile would pin the dashboard to 15080; these are its settings with free ports instead.
+        // The launch profile would pin the dashboard to 15080; these are its settings with free ports instead. The
+        // runtime is pinned as the fixtures pin it: where a container engine answers, Auto would measure containers.
         var command = new CommandLine("dotnet",
-            ["run", "--project", projectPath, "--no-build", "--configuration", configuration, "--no-launch-profile", "--", $"--Gateway:Port={gatewayPort}"])
+            ["run", "--project", projectPath, "--no-build", "--configuration", configuration, "--no-launch-profile", "--",
+             $"--Gateway:Port={gatewayPort}", "--Postgres:Runtime=Process"])
         {
             Environment = new Dictionary<string, string?>
             {

@@ -8,7 +8,9 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <param name="Lsn">A primary's current WAL position, or a replica's last replayed one.</param>
 /// <param name="Received">On a replica, the furthest WAL it has received or replayed: how much a promotion would keep.</param>
 /// <param name="Standbys">On a primary, its streaming standbys, from <c>pg_stat_replication</c>.</param>
-internal sealed record NodeObservation(string Role, string? Lsn, NpgsqlLogSequenceNumber? Received, IReadOnlyList<StandbyObservation> Standbys)
+/// <param name="Timeline">The timeline it writes (a primary) or receives (a replica): which of two histories is newer.</param>
+internal sealed record NodeObservation(
+    string Role, string? Lsn, NpgsqlLogSequenceNumber? Received, IReadOnlyList<StandbyObservation> Standbys, int? Timeline = null)
 {
     public const string Primary = "primary";
     public const string Replica = "replica";
@@ -26,24 +28,30 @@ internal sealed record NodeObservation(string Role, string? Lsn, NpgsqlLogSequen
                 """
                 SELECT pg_is_in_recovery(),
                        CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text,
-                       CASE WHEN pg_is_in_recovery() THEN greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) END
+                       CASE WHEN pg_is_in_recovery() THEN greatest(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) END,
+                       CASE WHEN pg_is_in_recovery()
+                            THEN coalesce((SELECT received_tli FROM pg_stat_wal_receiver), (SELECT timeline_id FROM pg_control_checkpoint()))
+                            ELSE ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int END
                 """, connection);
             bool inRecovery;
             string? lsn;
             NpgsqlLogSequenceNumber? received;
+            int? timeline;
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 await reader.ReadAsync(cancellationToken);
                 inRecovery = reader.GetBoolean(0);
                 lsn = reader.IsDBNull(1) ? null : reader.GetString(1);
                 received = reader.IsDBNull(2) ? null : reader.GetFieldValue<NpgsqlLogSequenceNumber>(2);
+                timeline = reader.IsDBNull(3) ? null : reader.GetInt32(3);
             }
 
             return inRecovery
-                ? new NodeObservation(Replica, lsn, received, [])
-                : new NodeObservation(Primary, lsn, null, await StandbyObservation.ReadAsync(connection, cancellationToken));
+                ? new NodeObservation(Replica, lsn, received, [], timeline)
+                : new NodeObservation(Primary, lsn, null, await StandbyObservation.ReadAsync(connection, cancellationToken), timeline);
         }
-        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        // InvalidOperationException: a container's endpoint is allocated a moment after it runs.
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             return new NodeObservation(Unreachable, null, null, []);
         }

@@ -60,8 +60,13 @@ public static class PostgresNodeCommands
             var commands = services.GetRequiredService<ResourceCommandService>();
             var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node.Resource);
             var failover = services.GetRequiredService<ReplicaSetFailover>();
+            if (failover.CurrentPrimaryOf(replicaSet) is not { } primary)
+            {
+                return CommandResults.Failure("No node is the primary; promote one first.");
+            }
+
             await failover.StopNodeAsync(node, context.CancellationToken);
-            await replicaSet.Runtime.RejoinAsync(node, failover.CurrentPrimaryOf(replicaSet), log, context.CancellationToken);
+            await replicaSet.Runtime.RejoinAsync(node, primary, log, context.CancellationToken);
             var started = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StartCommand, context.CancellationToken);
             if (!started.Success)
             {
@@ -73,16 +78,18 @@ public static class PostgresNodeCommands
             {
                 Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, null),
             });
-            // Healthy means streaming from the primary: only then has the node really rejoined.
-            await notifications.WaitForResourceHealthyAsync(node.Name, context.CancellationToken).WaitAsync(TimeSpan.FromMinutes(1), context.CancellationToken);
-            return CommandResults.Success($"{node.Name} follows {failover.CurrentPrimaryOf(replicaSet).Name}.");
+            // Healthy means streaming from the primary: only then has the node really rejoined. A container is made
+            // anew by Start, and its old container's exit may be reported after it: that is not this start failing.
+            await notifications.WaitForResourceHealthyAsync(node.Name, WaitBehavior.WaitOnResourceUnavailable, context.CancellationToken)
+                .WaitAsync(TimeSpan.FromMinutes(2), context.CancellationToken);
+            return CommandResults.Success($"{node.Name} follows {primary.Name}.");
         }, new CommandOptions
         {
             Description = "Make this node a replica of the current primary again: pg_rewind, or a fresh base backup.",
             ConfirmationMessage = $"Rejoin {node.Name}? It is stopped, rewound to the current primary's history, and started as a replica.",
             IconName = "ArrowSync",
             // A healthy, streaming replica has nothing to rejoin; a fenced, stopped or broken former primary or replica has.
-            UpdateState = context => CurrentPrimary(context.Services, replicaSet) != node
+            UpdateState = context => CurrentPrimary(context.Services, replicaSet) is { } primary && primary != node
                                      && (IsFenced(context) || !IsRunning(context) || context.ResourceSnapshot.HealthStatus != HealthStatus.Healthy)
                 ? ResourceCommandState.Enabled
                 : ResourceCommandState.Disabled,
@@ -90,7 +97,11 @@ public static class PostgresNodeCommands
 
         builder.WithCommand(ShowLag, "Show lag", async context =>
         {
-            var primary = CurrentPrimary(context.Services, replicaSet);
+            if (CurrentPrimary(context.Services, replicaSet) is not { } primary)
+            {
+                return CommandResults.Failure("No node is the primary yet.");
+            }
+
             await using var connection = await PostgresConnections.OpenAdminAsync(primary, context.CancellationToken);
             var lines = new List<string> { $"primary {primary.Name}" };
             foreach (var standby in await StandbyObservation.ReadAsync(connection, context.CancellationToken))
@@ -127,7 +138,7 @@ public static class PostgresNodeCommands
             UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
-    private static PostgresNode CurrentPrimary(IServiceProvider services, PostgresReplicaSetResource replicaSet) =>
+    private static PostgresNode? CurrentPrimary(IServiceProvider services, PostgresReplicaSetResource replicaSet) =>
         services.GetRequiredService<ReplicaSetFailover>().CurrentPrimaryOf(replicaSet);
 
     private static bool IsRunning(UpdateCommandStateContext context) =>

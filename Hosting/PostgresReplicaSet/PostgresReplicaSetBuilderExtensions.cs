@@ -14,8 +14,10 @@ public static class PostgresReplicaSetBuilderExtensions
     /// Adds a replica set: node <c>{name}-0</c> starts as the primary and <c>{name}-1</c> … <c>{name}-N</c>
     /// stream from it through one physical slot each, authenticated as a dedicated replication role.
     /// Settings come from the <c>Postgres</c> configuration section unless <paramref name="options"/> is given.
-    /// The nodes run as processes or containers (<see cref="PostgresReplicaSetOptions.Runtime"/>); in run mode the
-    /// AppHost also watches them, shows their roles and lag in the dashboard, and fails over automatically.
+    /// The nodes run as processes or containers (<see cref="PostgresReplicaSetOptions.Runtime"/>) and bootstrap the set
+    /// themselves (roles, slots, databases); in run mode the AppHost also watches them, finds the primary among them,
+    /// shows their roles and lag in the dashboard, and fails over automatically. The set turns Running once its primary
+    /// is found.
     /// </summary>
     /// <param name="builder">The AppHost's builder.</param>
     /// <param name="name">The set's name; the nodes are named after it.</param>
@@ -64,7 +66,12 @@ public static class PostgresReplicaSetBuilderExtensions
             builder.Services.TryAddSingleton<ReplicaSetSupervisor>();
             builder.Services.TryAddSingleton<ReplicaSetMonitor>();
             builder.Services.TryAddSingleton<PatroniMonitor>();
-            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ReplicaSetWatcher>());
+            // First of the host's services: it starts them one after another, and Aspire's orchestrator returns only once
+            // every resource has started, the services that wait for this set included; the watcher is what opens it.
+            if (!builder.Services.Any(service => service.ImplementationType == typeof(ReplicaSetWatcher)))
+            {
+                builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ReplicaSetWatcher>());
+            }
         }
 
         var nodes = runtime.AddNodes(builder, replicaSetBuilder);
@@ -79,28 +86,24 @@ public static class PostgresReplicaSetBuilderExtensions
             _ = patroni is null ? nodeBuilder.WithReplicationCommands(node) : nodeBuilder.WithPatroniCommands(node, patroni);
         }
 
-        var bootstrapDone = 0;
-        nodes[0].OnResourceReady(async (_, readyEvent, cancellationToken) =>
+        if (options.HaManager == PostgresHaManager.Patroni)
         {
-            // Once, when pg-0 first starts as the primary: it is ready again after every restart, e.g. when it rejoins as
-            // a replica, which takes no writes. Under Patroni, pg-0 is ready once it leads, i.e. once its
-            // post_bootstrap made the roles and databases.
-            if (options.HaManager == PostgresHaManager.Supervisor && Interlocked.Exchange(ref bootstrapDone, 1) == 0)
+            // The supervisor opens its set once it has found the primary; under Patroni pg-0 is ready once it leads,
+            // i.e. once its post_bootstrap made the roles and databases.
+            nodes[0].OnResourceReady(async (_, readyEvent, _) =>
             {
-                await ReplicaSetBootstrapper.BootstrapAsync(replicaSet, cancellationToken);
-            }
-
-            var notifications = readyEvent.Services.GetRequiredService<ResourceNotificationService>();
-            IResource[] bootstrapped = [replicaSet, .. replicaSet.Databases];
-            foreach (var resource in bootstrapped)
-            {
-                await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+                var notifications = readyEvent.Services.GetRequiredService<ResourceNotificationService>();
+                IResource[] bootstrapped = [replicaSet, .. replicaSet.Databases];
+                foreach (var resource in bootstrapped.Where(resource => !notifications.IsRunning(resource)))
                 {
-                    State = KnownResourceStates.Running,
-                    StartTimeStamp = DateTime.UtcNow,
-                });
-            }
-        });
+                    await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+                    {
+                        State = KnownResourceStates.Running,
+                        StartTimeStamp = DateTime.UtcNow,
+                    });
+                }
+            });
+        }
 
         return replicaSetBuilder;
     }

@@ -1,3 +1,4 @@
+using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
 
 namespace Aspire.Hosting;
@@ -11,7 +12,7 @@ public enum PostgresRuntime
     /// <summary>The machine's PostgreSQL binaries, run as Aspire executables.</summary>
     Process,
 
-    /// <summary>The official postgres image, run as Aspire containers.</summary>
+    /// <summary>The official postgres image (or <see cref="PostgresReplicaSetOptions.Image"/>), run as Aspire containers.</summary>
     Container,
 }
 
@@ -58,6 +59,13 @@ public sealed class PostgresReplicaSetOptions
 
     /// <summary>Container runtime: keep each node's data in a named volume, so it outlives the AppHost. Off by default.</summary>
     public bool DataVolumes { get; set; }
+
+    /// <summary>
+    /// Container runtime: the image every node runs, as <c>[registry/]repository[:tag]</c>, instead of the official image
+    /// at the tag Aspire.Hosting.PostgreSQL pins, e.g. a mirror in an air-gapped registry. It must keep the official
+    /// image's contract (its environment variables, init files and entrypoint).
+    /// </summary>
+    public string? Image { get; set; }
 
     /// <summary>When a write is acknowledged: <c>Async</c> (default) or <c>Sync</c>.</summary>
     public PostgresDurability Durability { get; set; } = PostgresDurability.Async;
@@ -113,6 +121,12 @@ public sealed class PostgresReplicaSetOptions
         if (options.Patroni.Problem() is { } problem)
         {
             throw new ArgumentOutOfRangeException(nameof(configuration), problem);
+        }
+
+        if (options.Image is not null && !PostgresImage.TryParse(options.Image, out _))
+        {
+            throw new ArgumentOutOfRangeException(nameof(configuration),
+                $"Postgres:Image must be [registry/]repository[:tag], e.g. registry.example.com/mirror/postgres:18.3; it is '{options.Image}'.");
         }
 
         return options;

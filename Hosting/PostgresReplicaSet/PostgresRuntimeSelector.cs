@@ -36,7 +36,7 @@ internal static class PostgresRuntimeSelector
         var description = $"{kind} ({reason})";
         StartupMessages.Log(builder, LogCategory, LogLevel.Information, $"PostgreSQL replica set runtime: {description}");
         return new PostgresRuntimeChoice(kind == PostgresRuntime.Container
-            ? new PostgresContainerRuntime(containerRuntime, options.DataVolumes)
+            ? ContainerRuntime(builder, options, containerRuntime, checkEngine: options.Runtime == PostgresRuntime.Container)
             : ProcessRuntime(builder, options), description);
     }
 
@@ -52,6 +52,21 @@ internal static class PostgresRuntimeSelector
         return answers
             ? (PostgresRuntime.Container, $"auto: {containerRuntime} answered in {elapsed}")
             : (PostgresRuntime.Process, $"auto: {containerRuntime} did not answer, {elapsed}");
+    }
+
+    /// <summary>An explicit <c>Container</c> with no engine stops the AppHost with one line, as missing binaries do.</summary>
+    private static PostgresContainerRuntime ContainerRuntime(
+        IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options, ContainerRuntimeCli containerRuntime, bool checkEngine)
+    {
+        if (checkEngine && builder.ExecutionContext.IsRunMode && !containerRuntime.Answers(ProbeTimeout))
+        {
+            StartupMessages.FailAtStart(builder, LogCategory,
+                $"Postgres:Runtime is Container, but the container runtime '{containerRuntime}' did not answer '{containerRuntime} info' within " +
+                $"{ProbeTimeout.TotalSeconds:F0} s. Start Docker (or Podman, with ASPIRE_CONTAINER_RUNTIME=podman), or run the nodes as processes: --Postgres:Runtime=Process.");
+        }
+
+        var image = PostgresImage.TryParse(options.Image, out var parsed) ? parsed : null;
+        return new PostgresContainerRuntime(containerRuntime, options.DataVolumes, image);
     }
 
     private static PostgresProcessRuntime ProcessRuntime(IDistributedApplicationBuilder builder, PostgresReplicaSetOptions options) =>

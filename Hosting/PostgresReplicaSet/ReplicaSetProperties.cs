@@ -24,6 +24,12 @@ public static class ReplicaSetProperties
     /// <summary>On the set: how many replicas run beside the primary.</summary>
     public const string Replicas = "postgres.replicas";
 
+    /// <summary>
+    /// On the set: the node the AppHost knows as the primary. Found from the nodes themselves when the set starts (after an
+    /// AppHost restart with data volumes, not necessarily pg-0), then the node each promotion makes primary.
+    /// </summary>
+    public const string Primary = "postgres.primary";
+
     /// <summary><c>primary</c> or <c>replica</c>, as the node itself reports it (<c>pg_is_in_recovery()</c>).</summary>
     public const string Role = "postgres.role";
 

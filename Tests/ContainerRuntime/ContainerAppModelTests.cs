@@ -29,6 +29,36 @@ public sealed class ContainerAppModelTests
         Assert.DoesNotContain(app.Model.Resources, resource => resource is ExecutableResource && resource.Name.StartsWith("pg-", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("registry.example.com:5000/mirror/postgres:18.3", "registry.example.com:5000", "mirror/postgres", "18.3")]
+    [InlineData("localhost/postgres:18", "localhost", "postgres", "18")]
+    [InlineData("replication/postgres:15-offline-0123abcd", null, "replication/postgres", "15-offline-0123abcd")]
+    [InlineData("mirror.example.com/library/postgres", "mirror.example.com", "library/postgres", "latest")]
+    public async Task PostgresImageReplacesThePinnedImageOnEveryNode(string reference, string? registry, string repository, string tag)
+    {
+        await using var app = await AppModel.BuildAsync("--Postgres:Runtime=Container", $"--Postgres:Image={reference}");
+
+        foreach (var name in NodeNames)
+        {
+            var image = app.Resource<ContainerResource>(name).Annotations.OfType<ContainerImageAnnotation>().Single();
+            Assert.Equal((registry, repository, tag), (image.Registry, image.Image, image.Tag));
+        }
+    }
+
+    [Theory]
+    [InlineData("Postgres:18")]
+    [InlineData("mirror/postgres:")]
+    [InlineData("mirror postgres")]
+    [InlineData("mirror/postgres@sha256:0123")]
+    public async Task AnImageThatIsNotAReferenceStopsTheModelWithTheKeyAndTheValue(string reference)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Postgres:Runtime=Container", $"--Postgres:Image={reference}"));
+
+        var message = string.Join(" | ", Flatten(error).Select(exception => exception.Message));
+        Assert.Contains($"Postgres:Image must be [registry/]repository[:tag]", message, StringComparison.Ordinal);
+        Assert.Contains($"it is '{reference}'", message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EveryNodeStartsThroughTheEntrypointScriptWithTheSharedServerSettings()
     {
@@ -58,22 +88,28 @@ public sealed class ContainerAppModelTests
     }
 
     [Fact]
-    public async Task ThePrimaryGetsTheReplicationRoleFromAnInitFileAndNoSecretIsLiteral()
+    public async Task ThePrimaryBootstrapsTheSetFromItsInitFilesAndNoSecretIsLiteral()
     {
         await using var app = await AppModel.BuildAsync("--Postgres:Runtime=Container");
         var primary = app.Resource<PostgresServerResource>("pg-0");
 
         var initFiles = Assert.Single(primary.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
         Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
-        var initScript = Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "initdb", "replication-role.sh");
-        var script = await File.ReadAllTextAsync(initScript, TestContext.Current.CancellationToken);
-        Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", script, StringComparison.Ordinal);
-        Assert.Contains("WITH LOGIN REPLICATION PASSWORD :'password'", script, StringComparison.Ordinal);
+        var initDirectory = Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "initdb");
+        var hba = await File.ReadAllTextAsync(Path.Combine(initDirectory, "10-replication-hba.sh"), TestContext.Current.CancellationToken);
+        Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", hba, StringComparison.Ordinal);
+        var bootstrap = await File.ReadAllTextAsync(Path.Combine(initDirectory, "20-replica-set.sql"), TestContext.Current.CancellationToken);
+        Assert.Contains(@"\getenv app_password APP_PASSWORD", bootstrap, StringComparison.Ordinal);
+        Assert.Contains("WITH LOGIN REPLICATION PASSWORD :'replication_password'", bootstrap, StringComparison.Ordinal);
 
         var environment = await AppModel.EnvironmentOf(primary);
         Assert.Equal("scram-sha-256", environment["POSTGRES_HOST_AUTH_METHOD"]);
         Assert.Equal("{pg-superuser-password.value}", environment["POSTGRES_PASSWORD"]);
         Assert.Equal("{pg-replication-password.value}", environment["REPLICATION_PASSWORD"]);
+        Assert.Equal("{pg-app-password.value}", environment["APP_PASSWORD"]);
+        Assert.Equal("app", environment["APP_USER"]);
+        Assert.Equal("usersdb", environment["DATABASES"]);
+        Assert.Equal("pg_1 pg_2", environment["REPLICA_SLOTS"]);
         Assert.Equal("true", environment["INITIAL_PRIMARY"]);
     }
 
@@ -144,4 +180,7 @@ public sealed class ContainerAppModelTests
         Assert.All(volumes, volume => Assert.Equal("/var/lib/postgresql", volume.Target));
         Assert.Equal(NodeNames.Length, volumes.Select(volume => volume.Source).Distinct().Count());
     }
+
+    private static IEnumerable<Exception> Flatten(Exception exception) =>
+        exception.InnerException is null ? [exception] : [exception, .. Flatten(exception.InnerException)];
 }

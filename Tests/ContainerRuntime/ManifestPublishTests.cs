@@ -57,14 +57,11 @@ public sealed class ManifestPublishTests : IDisposable
 
     public void Dispose() => Directory.Delete(output, recursive: true);
 
-    /// <summary><c>dotnet Replication.AppHost.dll --publisher manifest --output-path …</c>, as <c>dotnet run</c> would.</summary>
     private static async Task<string> PublishAsync(string manifestPath, IEnumerable<string> arguments)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var (exitCode, output) = await AppHostProcess.RunAsync(
-            ["--publisher", "manifest", "--output-path", manifestPath, .. arguments], new Dictionary<string, string>(), TimeSpan.FromMinutes(2), cancellationToken);
-        Assert.True(exitCode == 0, $"Publishing failed ({exitCode}):\n{output}");
+        var (manifest, output) = await AppHostProcess.PublishManifestAsync(manifestPath, arguments, cancellationToken);
         Assert.Contains("runtime: Container (auto: publishing)", output, StringComparison.Ordinal);
-        return await File.ReadAllTextAsync(manifestPath, cancellationToken);
+        return manifest;
     }
 }

@@ -5,8 +5,9 @@ namespace Replication.Tests.ContainerRuntime;
 
 /// <summary>
 /// The container runtime's node entrypoint, run for real against the shared graph's primary (the process runtime's
-/// PostgreSQL): no engine is needed to prove that the script clones a primary and streams from it, that it fences
-/// data that belonged to a former primary, and that a standby it restarts follows the primary again.
+/// PostgreSQL): no engine is needed to prove that the script clones a primary and streams from it, that it never
+/// starts nor deletes a primary's data while another node is primary on the same timeline, that it clones fenced data
+/// afresh, and that a standby it restarts follows the primary again.
 /// </summary>
 [Collection(SharedGraph.Name)]
 public sealed class NodeEntrypointTests(GraphFixture graph)
@@ -16,12 +17,12 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task TheScriptJoinsARunningPrimaryReclonesAFormerPrimaryAndRestartsAStandby()
+    public async Task TheScriptJoinsARunningPrimary_KeepsUnfencedPrimaryData_ReclonesFencedData_AndRestartsAStandby()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var primary = graph.Database.Node(await graph.Database.FindPrimaryAsync(cancellationToken));
         var scratch = NodeEntrypointProcess.CreateScratchDirectory();
-        var dataDirectory = Path.Combine(scratch, "data");
+        var dataDirectory = NodeEntrypointProcess.DataDirectoryIn(scratch);
         var port = BuiltProjects.FreePort();
         var environment = new Dictionary<string, string>
         {
@@ -40,7 +41,7 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
             "SELECT pg_create_physical_replication_slot(@slot, true)::text", cancellationToken, ("slot", ProbeSlot));
         try
         {
-            await using (var first = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments))
+            await using (var first = NodeEntrypointProcess.Start(scratch, environment, serverArguments))
             {
                 await WaitUntilStreamingAsync(primary, first, cancellationToken);
                 Assert.Contains($"{ProbeName}: cloning 127.0.0.1:{primary.Endpoint.Port}", first.Output, StringComparison.Ordinal);
@@ -48,17 +49,28 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
                 await first.StopAsync();
             }
 
-            // What a fenced former primary's data looks like: a cluster that is not a standby. With another node
-            // primary, the script must not start it (that would be a second primary) but clone the primary afresh.
+            // A primary's data on the primary's own timeline, and no fence: it may hold writes the primary lacks. The
+            // script must neither start it (a second primary) nor delete it.
             File.Delete(Path.Combine(dataDirectory, "standby.signal"));
-            await using var second = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments);
+            await using (var refused = NodeEntrypointProcess.Start(scratch, environment, serverArguments))
+            {
+                Assert.Equal(1, await refused.WaitForExitAsync(JoinTimeout));
+                Assert.Contains("refusing to start", refused.Output, StringComparison.Ordinal);
+                Assert.True(File.Exists(Path.Combine(dataDirectory, "PG_VERSION")), $"The refused data was deleted. Output:\n{refused.Output}");
+            }
+
+            // Fenced data (what the AppHost writes on a former primary's volume when it promotes another node):
+            // never started as it is, but cloned afresh from the primary, after which the fence is gone.
+            File.WriteAllText(NodeEntrypointProcess.FenceFileIn(scratch), "");
+            await using var second = NodeEntrypointProcess.Start(scratch, environment, serverArguments);
             await WaitUntilStreamingAsync(primary, second, cancellationToken);
-            Assert.Contains("this data is a former primary's: fenced, cloning afresh", second.Output, StringComparison.Ordinal);
+            Assert.Contains("this data is fenced", second.Output, StringComparison.Ordinal);
             Assert.True(await IsInRecoveryAsync(primary, port, cancellationToken), "The fenced node must come back as a standby.");
+            Assert.False(File.Exists(NodeEntrypointProcess.FenceFileIn(scratch)), "The fence outlived the fresh clone.");
             await second.StopAsync();
 
             // A standby's data (what Rejoin restarts): no clone, just pointed at whichever node is primary now.
-            await using var third = NodeEntrypointProcess.Start(dataDirectory, environment, serverArguments);
+            await using var third = NodeEntrypointProcess.Start(scratch, environment, serverArguments);
             await WaitUntilStreamingAsync(primary, third, cancellationToken);
             Assert.Contains($"{ProbeName}: following 127.0.0.1:{primary.Endpoint.Port}", third.Output, StringComparison.Ordinal);
             Assert.DoesNotContain("cloning", third.Output, StringComparison.Ordinal);

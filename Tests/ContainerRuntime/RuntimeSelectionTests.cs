@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Replication.Tests.Kit;
 
 namespace Replication.Tests.ContainerRuntime;
 

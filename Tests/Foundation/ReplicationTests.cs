@@ -3,19 +3,20 @@ using Replication.Tests.Kit;
 
 namespace Replication.Tests.Foundation;
 
-[Collection(SharedGraph.Name)]
-public sealed class ReplicationTests(GraphFixture graph)
+/// <summary>The set replicates: every replica streams from the primary through its slot, and serves the reads.</summary>
+public abstract class ReplicationScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     [Fact]
     public async Task EveryReplicaIsStreamingFromThePrimary()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
+        var (primary, replicas) = await RolesAsync(cancellationToken);
 
-        Assert.False(await graph.Database.IsInRecoveryAsync("pg-0", cancellationToken), "pg-0 should be the primary.");
-        Assert.Equal(["pg-1", "pg-2"], await graph.Database.StreamingStandbysAsync("pg-0", cancellationToken));
-        foreach (var replica in new[] { "pg-1", "pg-2" })
+        await Graph.Database.WaitForStandbysAsync(primary, replicas, TimeSpan.FromSeconds(30), cancellationToken);
+        foreach (var replica in replicas)
         {
-            Assert.True(await graph.Database.IsInRecoveryAsync(replica, cancellationToken), $"{replica} should be in recovery (a standby).");
+            Assert.True(await Graph.Database.IsInRecoveryAsync(replica, cancellationToken), $"{replica} should be in recovery (a standby).");
         }
     }
 
@@ -23,12 +24,13 @@ public sealed class ReplicationTests(GraphFixture graph)
     public async Task EachReplicaStreamsThroughItsOwnSlotAsTheReplicationRole()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var activeSlots = await graph.Database.QueryAsync<string>("pg-0",
+        var (primary, replicas) = await RolesAsync(cancellationToken);
+        var activeSlots = await Graph.Database.QueryAsync<string>(primary,
             "SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots WHERE active AND slot_type = 'physical'",
             cancellationToken);
-        Assert.Equal("pg_1,pg_2", activeSlots);
+        Assert.Equal(string.Join(',', replicas.Select(replica => replica.Replace('-', '_'))), activeSlots);
 
-        var streamingRoles = await graph.Database.QueryAsync<string>("pg-0",
+        var streamingRoles = await Graph.Database.QueryAsync<string>(primary,
             "SELECT string_agg(DISTINCT usename, ',') FROM pg_stat_replication", cancellationToken);
         Assert.Equal("replicator", streamingRoles);
     }
@@ -37,20 +39,21 @@ public sealed class ReplicationTests(GraphFixture graph)
     public async Task UserCreatedThroughTheGatewayIsReadableThroughTheGatewayAndOnEveryReplica()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        using var write = await graph.Gateway.PostUserAsync("Grace Hopper", UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
+        var (_, replicas) = await RolesAsync(cancellationToken);
+        using var write = await Graph.Gateway.PostUserAsync("Grace Hopper", UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
         Assert.Equal(HttpStatusCode.Created, write.StatusCode);
         var created = (await write.Content.ReadFromJsonAsync<UserResponse>(cancellationToken))!;
 
         // Replicas are asynchronous: right after the write only its consistency token promises that a read sees it.
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/users/{created.Id}");
         request.Headers.Add(ReplicationHeaders.ConsistencyToken, write.Header(ReplicationHeaders.ConsistencyToken));
-        using var read = await graph.Gateway.SendAsync(request, cancellationToken);
+        using var read = await Graph.Gateway.SendAsync(request, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         Assert.Contains("Grace Hopper", await read.Content.ReadAsStringAsync(cancellationToken), StringComparison.Ordinal);
 
-        foreach (var replica in new[] { "pg-1", "pg-2" })
+        foreach (var replica in replicas)
         {
-            Assert.True(await graph.Database.WaitForUserAsync(replica, created.Id, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken),
+            Assert.True(await Graph.Database.WaitForUserAsync(replica, created.Id, TimeSpan.FromSeconds(10), cancellationToken: cancellationToken),
                 $"User {created.Id} was not replayed on {replica} within 10 s.");
         }
     }
@@ -59,14 +62,30 @@ public sealed class ReplicationTests(GraphFixture graph)
     public async Task ReadsAreServedByReplicas()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
+        var (_, replicas) = await RolesAsync(cancellationToken);
         var readFrom = new HashSet<string>();
         for (var i = 0; i < 20; i++)
         {
-            using var response = await graph.Gateway.GetAsync("/users?limit=1", cancellationToken);
+            using var response = await Graph.Gateway.GetAsync("/users?limit=1", cancellationToken);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            readFrom.Add(response.Header("X-Read-From") ?? "(none)");
+            readFrom.Add(response.Header(ReplicationHeaders.ReadFrom) ?? "(none)");
         }
 
-        Assert.All(readFrom, node => Assert.Contains(node, new[] { "pg-1", "pg-2" }));
+        Assert.All(readFrom, node => Assert.Contains(node, replicas));
+    }
+
+    /// <summary>The primary now (pg-0 on a fresh graph, another node after a failover), and every other node.</summary>
+    private async Task<(string Primary, IReadOnlyList<string> Replicas)> RolesAsync(CancellationToken cancellationToken)
+    {
+        var primary = await Graph.Database.FindPrimaryAsync(cancellationToken);
+        var replicas = Graph.Database.Nodes.Select(node => node.Name).Where(name => name != primary).Order().ToList();
+        Assert.Equal(2, replicas.Count);
+        return (primary, replicas);
     }
 }
+
+[Collection(SharedGraph.Name)]
+public sealed class ReplicationTests(GraphFixture graph) : ReplicationScenarios<GraphFixture>(graph);
+
+[Collection(ContainerGraph.Name)]
+public sealed class ReplicationOnContainersTests(ContainerGraphFixture graph) : ReplicationScenarios<ContainerGraphFixture>(graph);

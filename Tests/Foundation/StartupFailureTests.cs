@@ -38,6 +38,22 @@ public sealed class StartupFailureTests
         }
     }
 
+    [Fact]
+    public async Task ContainerWithoutAnEngine_TheAppHostExitsWithAClearMessageAndNoStackTrace()
+    {
+        var (exitCode, text) = await AppHostProcess.RunAsync(
+            ["--Postgres:Runtime=Container", "--Gateway:Port=0"],
+            new Dictionary<string, string>(AppHostProcess.OnFreePorts) { ["ASPIRE_CONTAINER_RUNTIME"] = "/nonexistent/docker" },
+            TimeSpan.FromSeconds(90),
+            TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(text.Split('\n'), line => line.Contains("Postgres:Runtime is Container, but the container runtime", StringComparison.Ordinal));
+        Assert.Contains("'/nonexistent/docker' did not answer", line, StringComparison.Ordinal);
+        Assert.Contains("--Postgres:Runtime=Process", line, StringComparison.Ordinal);
+        AssertNoStackTrace(text);
+    }
+
     private static Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments, IReadOnlyDictionary<string, string> environment) =>
         AppHostProcess.RunAsync([.. arguments, "--Postgres:Runtime=Process", "--Gateway:Port=0"], environment, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
 

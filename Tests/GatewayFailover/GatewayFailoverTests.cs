@@ -7,36 +7,38 @@ namespace Replication.Tests.GatewayFailover;
 /// The gateway's promise: not one failed client request when the primary service crashes, hangs or errors,
 /// and traffic returns to the primary by itself once it is healthy.
 /// </summary>
-[Collection(ServiceFaultsGraph.Name)]
-public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
+public abstract class GatewayFailoverScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     private const string Primary = ResourceNames.PrimaryService;
     private const string Backup = ResourceNames.BackupService;
     private static readonly LoadOptions SteadyLoad = new() { Concurrency = 8, WriteFraction = 0.2 };
 
-    private GatewayOptions Settings => GatewaySettings.Of(graph.App);
+    private GatewayOptions Settings => GatewaySettings.Of(Graph.App);
 
     // Whatever an earlier scenario broke, even one that failed half-way, is repaired before the next one starts.
-    public async ValueTask InitializeAsync() => await graph.RestoreServicesAsync(TestContext.Current.CancellationToken);
-
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await Graph.RestoreServicesAsync(TestContext.Current.CancellationToken);
+    }
 
     [Fact]
     public async Task PrimaryKilledAndRestartedUnderLoad_NoRequestFails_TrafficFailsOverAndBack()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, SteadyLoad);
+        await using var load = LoadProbe.Start(Graph.Gateway, SteadyLoad);
         await load.WaitForResponsesAsync(200, cancellationToken);
 
         load.MarkFault("SIGKILL primaryservice");
-        await graph.Faults.KillAsync(Primary, cancellationToken);
+        await Graph.Faults.KillAsync(Primary, cancellationToken);
         var killedAt = load.Elapsed;
         await load.WaitForResponsesAsync(300, cancellationToken);
 
         load.MarkRecovery("start primaryservice");
         var restartedAt = load.Elapsed;
-        await graph.Faults.StartAsync(Primary, cancellationToken);
-        await graph.WaitUntilServedByAsync(Primary, cancellationToken);
+        await Graph.Faults.StartAsync(Primary, cancellationToken);
+        await Graph.WaitUntilServedByAsync(Primary, cancellationToken);
         await WaitUntilCircuitClosedAsync(Primary, cancellationToken);
         var failedBackAt = load.Elapsed;
         await load.WaitForResponsesAsync(300, cancellationToken);
@@ -57,25 +59,25 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var hang = TimeSpan.FromSeconds(5);
-        await using var load = LoadProbe.Start(graph.Gateway, SteadyLoad);
+        await using var load = LoadProbe.Start(Graph.Gateway, SteadyLoad);
         await load.WaitForResponsesAsync(200, cancellationToken);
 
         load.MarkFault("SIGSTOP primaryservice for 5 s");
         TimeSpan frozenAt, resumedAt;
         try
         {
-            var resumed = await graph.Faults.HangAsync(Primary, hang, cancellationToken);
+            var resumed = await Graph.Faults.HangAsync(Primary, hang, cancellationToken);
             frozenAt = load.Elapsed;
             await resumed;
             resumedAt = load.Elapsed;
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync(Primary, cancellationToken);
+            await Graph.Faults.ClearFaultsAsync(Primary, cancellationToken);
         }
 
         load.MarkRecovery("SIGCONT primaryservice");
-        await graph.WaitUntilServedByAsync(Primary, cancellationToken);
+        await Graph.WaitUntilServedByAsync(Primary, cancellationToken);
         await load.WaitForResponsesAsync(200, cancellationToken);
         var report = await load.StopAsync();
         Log(report);
@@ -101,24 +103,24 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     public async Task PrimaryReturning500s_NoClientRequestFails(double rate)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, SteadyLoad);
+        await using var load = LoadProbe.Start(Graph.Gateway, SteadyLoad);
         await load.WaitForResponsesAsync(100, cancellationToken);
         TimeSpan failingFrom, failingUntil;
         try
         {
             load.MarkFault($"primaryservice fails {rate:P0} of requests with 500");
-            await graph.Faults.FailRequestsAsync(Primary, rate, 500, cancellationToken);
+            await Graph.Faults.FailRequestsAsync(Primary, rate, 500, cancellationToken);
             failingFrom = load.Elapsed;
             await load.WaitForResponsesAsync(400, cancellationToken);
             failingUntil = load.Elapsed;
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync(Primary, cancellationToken);
+            await Graph.Faults.ClearFaultsAsync(Primary, cancellationToken);
             load.MarkRecovery("faults cleared");
         }
 
-        await graph.WaitUntilServedByAsync(Primary, cancellationToken);
+        await Graph.WaitUntilServedByAsync(Primary, cancellationToken);
         var report = await load.StopAsync();
         Log(report);
 
@@ -136,22 +138,22 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         // The client sends no key: the gateway adds one, which is what makes a retried POST safe.
-        await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 8, WriteFraction = 1, IdempotentWrites = false });
+        await using var load = LoadProbe.Start(Graph.Gateway, new LoadOptions { Concurrency = 8, WriteFraction = 1, IdempotentWrites = false });
         await load.WaitForResponsesAsync(100, cancellationToken);
         LoadReport report;
         try
         {
             load.MarkFault("SIGKILL primaryservice");
-            await graph.Faults.KillAsync(Primary, cancellationToken);
+            await Graph.Faults.KillAsync(Primary, cancellationToken);
             await load.WaitForResponsesAsync(200, cancellationToken);
             report = await load.StopAsync();
         }
         finally
         {
-            await graph.Faults.StartAsync(Primary, cancellationToken);
+            await Graph.Faults.StartAsync(Primary, cancellationToken);
         }
 
-        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
+        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, Graph.Database, cancellationToken);
         Log(report, writes.ToString());
 
         Assert.True(report.Failed == 0, $"Writes failed across the failover:\n{report}");
@@ -166,10 +168,10 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
         var cancellationToken = TestContext.Current.CancellationToken;
         try
         {
-            await graph.Faults.StopAsync(Primary, cancellationToken);
-            await graph.Faults.StopAsync(Backup, cancellationToken);
+            await Graph.Faults.StopAsync(Primary, cancellationToken);
+            await Graph.Faults.StopAsync(Backup, cancellationToken);
             var started = System.Diagnostics.Stopwatch.StartNew();
-            using var response = await graph.Gateway.GetAsync("/users?limit=1", cancellationToken);
+            using var response = await Graph.Gateway.GetAsync("/users?limit=1", cancellationToken);
             var elapsed = started.Elapsed;
 
             Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
@@ -181,16 +183,16 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
             var attemptTimeout = Settings.AttemptTimeout;
             Assert.True(elapsed < attemptTimeout, $"The 503 took {elapsed.TotalMilliseconds:F0} ms, as long as the {attemptTimeout.TotalSeconds:F0} s attempt timeout.");
 
-            await graph.Faults.StartAsync(Backup, cancellationToken);
-            await graph.WaitUntilServedByAsync(Backup, cancellationToken);
+            await Graph.Faults.StartAsync(Backup, cancellationToken);
+            await Graph.WaitUntilServedByAsync(Backup, cancellationToken);
         }
         finally
         {
             foreach (var service in (string[])[Primary, Backup])
             {
-                if (!graph.IsRunning(service))
+                if (!Graph.IsRunning(service))
                 {
-                    await graph.Faults.StartAsync(service, cancellationToken);
+                    await Graph.Faults.StartAsync(service, cancellationToken);
                 }
             }
         }
@@ -200,15 +202,15 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     public async Task OversizedBodyGets413AndNothingReachesTheServices()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var before = await graph.Database.CountWrittenRowsAsync(cancellationToken);
+        var before = await Graph.Database.CountWrittenRowsAsync(cancellationToken);
         var name = new string('x', 2 * 1024 * 1024);
 
-        using var response = await graph.Gateway.PostUserAsync(name, UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
+        using var response = await Graph.Gateway.PostUserAsync(name, UsersApiClient.UniqueEmail(), cancellationToken: cancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Null(response.Header("X-Served-By")); // The gateway answered itself; no service saw the request.
-        Assert.Equal(before, await graph.Database.CountWrittenRowsAsync(cancellationToken));
+        Assert.Equal(before, await Graph.Database.CountWrittenRowsAsync(cancellationToken));
     }
 
     /// <summary>
@@ -226,16 +228,22 @@ public sealed class GatewayFailoverTests(GraphFixture graph) : IAsyncLifetime
     }
 
     private Task WaitUntilCircuitClosedAsync(string service, CancellationToken cancellationToken) =>
-        Poll.UntilOrThrowAsync(async token => (await graph.Gateway.GetGatewayStatusAsync(token)).Circuits[service] == "Closed",
+        Poll.UntilOrThrowAsync(async token => (await Graph.Gateway.GetGatewayStatusAsync(token)).Circuits[service] == "Closed",
             TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), $"the gateway's circuit for {service} to close", cancellationToken);
 
     private void Log(LoadReport report, string? extra = null)
     {
         TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
-        TestContext.Current.TestOutputHelper?.WriteLine("Gateway log (last lines):\n  " + string.Join("\n  ", graph.RecentLogs("gateway").TakeLast(15)));
+        TestContext.Current.TestOutputHelper?.WriteLine("Gateway log (last lines):\n  " + string.Join("\n  ", Graph.RecentLogs("gateway").TakeLast(15)));
         if (extra is not null)
         {
             TestContext.Current.TestOutputHelper?.WriteLine(extra);
         }
     }
 }
+
+[Collection(ServiceFaultsGraph.Name)]
+public sealed class GatewayFailoverTests(GraphFixture graph) : GatewayFailoverScenarios<GraphFixture>(graph);
+
+[Collection(ContainerGraph.Name)]
+public sealed class GatewayFailoverOnContainersTests(ContainerGraphFixture graph) : GatewayFailoverScenarios<ContainerGraphFixture>(graph);

@@ -27,4 +27,16 @@ public static class AppHostProcess
         var result = await CommandRunner.RunAsync(command, timeout, cancellationToken);
         return (result.ExitCode, result.StandardOutput + result.StandardError);
     }
+
+    /// <summary>
+    /// <c>dotnet Replication.AppHost.dll --publisher manifest --output-path …</c>, as <c>dotnet run</c> would; returns the
+    /// manifest's text and what the AppHost printed.
+    /// </summary>
+    public static async Task<(string Manifest, string Output)> PublishManifestAsync(string manifestPath, IEnumerable<string> arguments, CancellationToken cancellationToken)
+    {
+        var (exitCode, output) = await RunAsync(
+            ["--publisher", "manifest", "--output-path", manifestPath, .. arguments], new Dictionary<string, string>(), TimeSpan.FromMinutes(2), cancellationToken);
+        Assert.True(exitCode == 0, $"Publishing failed ({exitCode}):\n{output}");
+        return (await File.ReadAllTextAsync(manifestPath, cancellationToken), output);
+    }
 }

@@ -54,22 +54,23 @@ public static class DatabaseFailoverScenario
         load.MarkFault(describe(formerPrimary));
         var sinceKill = Stopwatch.StartNew();
         await inject(formerPrimary);
-        var inForce = load.Elapsed; // A write still in flight on the primary when the fault was marked proves nothing.
+        // From here the fault is in force: a write sent later can be acknowledged only by a new primary. (Writes sent in the
+        // moment it takes, and acknowledged by the dying primary, do not count as writes that resumed.)
+        var inForce = load.Elapsed;
         var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, promotionTimeout, cancellationToken);
         var timeToPromotion = sinceKill.Elapsed;
 
         // Keep writing until writes have clearly resumed through the new primary.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (DateTime.UtcNow < deadline && load.AcknowledgedWritesSinceFirstFault < 50)
+        while (DateTime.UtcNow < deadline && load.AcknowledgedWritesSince(inForce) < 50)
         {
             await load.WaitForResponsesAsync(20, cancellationToken);
         }
 
         var report = await load.StopAsync();
         var fault = report.Events[0].At;
-        var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= fault).ToList();
-        var afterFault = afterKill.Where(write => write.Start >= inForce).ToList();
-        var firstWrite = afterFault.Count == 0 ? (TimeSpan?)null : afterFault.Min(write => write.Start + write.Latency) - fault;
+        var afterKill = report.AcknowledgedWrites.Where(write => write.Start >= inForce).ToList();
+        var firstWrite = afterKill.Count == 0 ? (TimeSpan?)null : afterKill.Min(write => write.Start + write.Latency) - fault;
         var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
         var before = report.AcknowledgedWrites.Where(write => write.Start < fault).Select(write => write.Latency).ToList();
         var acknowledgedBeforeKill = report.AcknowledgedWrites.Count(write => write.Start + write.Latency < fault);

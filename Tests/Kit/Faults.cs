@@ -32,11 +32,15 @@ public sealed class Faults(DistributedApplication app)
         await WaitForStateAsync(resourceName, state => state is not null && state != KnownResourceStates.Running && state != KnownResourceStates.Starting, cancellationToken);
     }
 
-    /// <summary>Starts the resource with Aspire's own Start command, and waits until it is healthy.</summary>
+    /// <summary>
+    /// Starts the resource with Aspire's own Start command, and waits until it is healthy. A container is made anew by
+    /// Start, and the exit of the one it replaces may be reported after it: that does not count as this start failing.
+    /// </summary>
     public async Task StartAsync(string resourceName, CancellationToken cancellationToken = default)
     {
         await ExecuteCommandAsync(resourceName, KnownResourceCommands.StartCommand, cancellationToken);
-        await app.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, cancellationToken).WaitAsync(TimeSpan.FromMinutes(1), cancellationToken);
+        await app.ResourceNotifications.WaitForResourceHealthyAsync(resourceName, WaitBehavior.WaitOnResourceUnavailable, cancellationToken)
+            .WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
     }
 
     /// <summary>

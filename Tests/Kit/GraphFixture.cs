@@ -33,8 +33,11 @@ public class GraphFixture : IAsyncLifetime
 
     public Faults Faults { get; private set; } = null!;
 
-    /// <summary>From the builder's creation to every resource healthy.</summary>
+    /// <summary>From the builder's creation to every resource healthy (the last boot, after <see cref="RestartAsync"/>).</summary>
     public TimeSpan BootTime { get; private set; }
+
+    /// <summary>Why this graph cannot boot on this machine (e.g. no container engine answers), or null when it boots.</summary>
+    public string? SkipReason { get; private set; }
 
     /// <summary>AppHost arguments (<c>--Key=value</c>) added to the defaults.</summary>
     protected virtual IEnumerable<string> Arguments => [];
@@ -54,6 +57,35 @@ public class GraphFixture : IAsyncLifetime
         TestContext.Current.TestCollection is { } collection && BootsByCollection.TryGetValue(collection.UniqueID, out var boots) ? boots : [];
 
     public async ValueTask InitializeAsync()
+    {
+        SkipReason = await PrepareAsync();
+        if (SkipReason is null)
+        {
+            await BootAsync();
+        }
+    }
+
+    /// <summary>Skips the calling test, with <see cref="SkipReason"/>, when the graph cannot boot here.</summary>
+    public void SkipUnlessBooted() => Assert.SkipWhen(SkipReason is not null, SkipReason ?? "");
+
+    /// <summary>
+    /// Stops the AppHost as Ctrl+C would (its resources stop; data volumes stay) and starts it again with the same
+    /// arguments, until every resource is healthy: what a developer's restart does. A graph whose data lives only as long
+    /// as the AppHost (the process runtime) comes back empty.
+    /// </summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await BootAsync();
+    }
+
+    /// <summary>Runs before the graph boots, e.g. to build an image; returns why the graph cannot boot here, or null.</summary>
+    protected virtual Task<string?> PrepareAsync() => Task.FromResult<string?>(null);
+
+    /// <summary>Runs once the model is built, before anything starts.</summary>
+    protected virtual Task BeforeStartAsync(DistributedApplication app) => Task.CompletedTask;
+
+    private async Task BootAsync()
     {
         var stopwatch = Stopwatch.StartNew();
         if (TestContext.Current.TestCollection is { } collection)
@@ -76,6 +108,7 @@ public class GraphFixture : IAsyncLifetime
         using var startingOrStopped = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stopped);
         try
         {
+            await BeforeStartAsync(App);
             await App.StartAsync(startingOrStopped.Token);
             // After the start, when Aspire has named each resource's instances; earlier lines come from the backlog.
             logs = ResourceLogCollector.Start(App);
@@ -85,7 +118,7 @@ public class GraphFixture : IAsyncLifetime
         {
             var report = DescribeUnhealthyResources();
             var why = stopped.IsCancellationRequested ? "The AppHost stopped while the graph was starting" : $"The graph did not become healthy within {StartupTimeout}";
-            await DisposeAsync();
+            await StopAsync();
             throw new InvalidOperationException($"{why}: {exception.Message}\n{report}", exception);
         }
 
@@ -98,12 +131,19 @@ public class GraphFixture : IAsyncLifetime
     public virtual async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
+        await StopAsync();
+    }
+
+    private async Task StopAsync()
+    {
         Gateway?.Dispose();
+        Gateway = null!;
         try
         {
             if (App is not null)
             {
                 await App.DisposeAsync().AsTask().WaitAsync(ShutdownTimeout);
+                App = null!;
             }
         }
         finally
@@ -111,6 +151,7 @@ public class GraphFixture : IAsyncLifetime
             if (logs is not null)
             {
                 await logs.DisposeAsync();
+                logs = null;
             }
         }
     }

@@ -59,11 +59,8 @@ public sealed class LoadProbe : IAsyncDisposable
     /// <summary>Notes the moment the fault was repaired; the report measures failback from the last one.</summary>
     public void MarkRecovery(string description) => events.Enqueue(new LoadEvent(clock.Elapsed, LoadEventKind.Recovery, description));
 
-    /// <summary>Writes acknowledged (201) that were sent after the first fault mark.</summary>
-    public int AcknowledgedWritesSinceFirstFault =>
-        events.FirstOrDefault(e => e.Kind == LoadEventKind.Fault) is { } fault
-            ? samples.Count(sample => sample.IsAcknowledgedWrite && sample.Start >= fault.At)
-            : 0;
+    /// <summary>Writes acknowledged (201) so far among the requests sent at or after <paramref name="at"/> (see <see cref="Elapsed"/>).</summary>
+    public int AcknowledgedWritesSince(TimeSpan at) => samples.Count(sample => sample.IsAcknowledgedWrite && sample.Start >= at);
 
     /// <summary>
     /// Waits until the load has produced at least <paramref name="count"/> more responses, for at most the time they can

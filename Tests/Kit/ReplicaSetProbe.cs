@@ -182,9 +182,34 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return delays;
     }
 
-    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
-    public Task KillAsync(string nodeName, CancellationToken cancellationToken = default) =>
-        new Faults(app).KillAsync(nodeName, cancellationToken);
+    /// <summary>
+    /// SIGKILLs the node's postmaster, as a crash would, with the node's Kill postmaster command (the postmaster process,
+    /// or the container whose main process it is); returns once the node's resource is no longer Running.
+    /// </summary>
+    public async Task KillAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.KillPostmaster, cancellationToken);
+        Assert.True(result.Success, $"Kill postmaster on {nodeName} failed: {result.Message}");
+        await app.ResourceNotifications.WaitForResourceAsync(nodeName,
+                resourceEvent => resourceEvent.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting,
+                cancellationToken)
+            .WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    /// <summary>Polls until the node accepts a connection (e.g. after a start), whatever its role.</summary>
+    public Task<bool> WaitUntilAnswersAsync(string nodeName, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Poll.UntilAsync(async token =>
+        {
+            try
+            {
+                await IsInRecoveryAsync(nodeName, token);
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, timeout, TimeSpan.FromMilliseconds(250), cancellationToken);
 
     /// <summary>How the primary replicates to each standby, by application_name: sync, quorum (<c>ANY n</c>), potential or async.</summary>
     public async Task<IReadOnlyDictionary<string, string>> SyncStatesAsync(string primaryName, CancellationToken cancellationToken = default)

@@ -1,85 +1,61 @@
+using Npgsql;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.KitTests;
 
 /// <summary>
-/// The kit's database primitives, proven against real PostgreSQL nodes. Each test starts from whatever node is
-/// primary now, so the tests hold in any order.
+/// The kit's database primitives, and the nodes' dashboard commands behind them (Kill postmaster, Promote, Rejoin),
+/// proven against real PostgreSQL nodes. Each test starts from whatever node is primary now and leaves every node
+/// streaming again, so the tests hold in any order and on a graph they share.
 /// </summary>
-[Collection(DatabaseFaultsGraph.Name)]
-public sealed class DatabasePrimitiveTests(GraphFixture graph)
+public abstract class DatabasePrimitiveScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     [Fact]
     public async Task KillAsyncCrashesAReplicaAndStartAsyncBringsItBackStreaming()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
-        var postmaster = graph.Faults.ProcessOf(replica);
+
+        await Graph.Database.KillAsync(replica, cancellationToken);
         try
         {
-            await graph.Database.KillAsync(replica, cancellationToken);
-
-            Assert.False(ProcessTree.IsAlive(postmaster), "The postmaster survived SIGKILL.");
-            Assert.DoesNotContain(replica, await graph.Database.StreamingStandbysAsync(primary, cancellationToken));
+            await Assert.ThrowsAnyAsync<NpgsqlException>(() => Graph.Database.IsInRecoveryAsync(replica, cancellationToken));
+            Assert.DoesNotContain(replica, await Graph.Database.StreamingStandbysAsync(primary, cancellationToken));
         }
         finally
         {
-            await graph.Faults.StartAsync(replica, cancellationToken); // Healthy means streaming again.
+            await Graph.Faults.StartAsync(replica, cancellationToken); // Healthy means streaming again.
         }
 
-        Assert.Contains(replica, await graph.Database.StreamingStandbysAsync(primary, cancellationToken));
+        Assert.Contains(replica, await Graph.Database.StreamingStandbysAsync(primary, cancellationToken));
     }
 
     [Fact]
-    public async Task NodeFreezeStopsEveryProcessOfAReplicaAndTheWalsenderFeedingIt_AndTheThawResumesStreaming()
-    {
-        var cancellationToken = TestContext.Current.CancellationToken;
-        var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
-        var postmaster = graph.Faults.ProcessOf(replica);
-
-        long id;
-        await using (var frozen = await new NodeFaults(graph.App).FreezeAsync(replica, primary, cancellationToken))
-        {
-            Assert.Contains(postmaster, frozen.Processes);
-            // A backend may have ended between the look and the signal; every process still there is stopped.
-            Assert.All(frozen.Processes.Where(ProcessTree.IsAlive), pid => Assert.Equal('T', ProcessTree.StateOf(pid)));
-
-            // No WAL leaves for the frozen replica: what its walsender has sent stands still while the primary writes.
-            var sentBefore = await SentLsnAsync(primary, replica, cancellationToken);
-            id = await graph.Database.QueryAsync<long>(primary, "INSERT INTO users (name, email) VALUES ('Freeze probe', @email) RETURNING id",
-                cancellationToken, ("email", UsersApiClient.UniqueEmail("freeze")));
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-            Assert.Equal(sentBefore, await SentLsnAsync(primary, replica, cancellationToken));
-        }
-
-        Assert.NotEqual('T', ProcessTree.StateOf(postmaster));
-        Assert.True(await graph.Database.WaitForUserAsync(replica, id, TimeSpan.FromSeconds(30), cancellationToken), $"{replica} never received user {id} after the thaw.");
-    }
-
-    [Fact]
-    public async Task PromoteAsyncMakesAReplicaThePrimary_StopsTheOldOne_AndTheRestFollow()
+    public async Task PromoteMakesAReplicaThePrimary_StopsTheOldOne_TheRestFollow_AndRejoinMakesTheOldOneAReplica()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
         var (former, candidate) = await PrimaryAndAReplicaAsync(cancellationToken);
-        var followers = (await graph.Database.StreamingStandbysAsync(former, cancellationToken)).Where(name => name != candidate).ToList();
+        var followers = (await Graph.Database.StreamingStandbysAsync(former, cancellationToken)).Where(name => name != candidate).ToList();
         try
         {
-            await graph.Database.PromoteAsync(candidate, cancellationToken);
+            await Graph.Database.PromoteAsync(candidate, cancellationToken);
 
-            Assert.Equal(candidate, await graph.Database.FindPrimaryAsync(cancellationToken));
-            Assert.False(graph.IsRunning(former), $"The former primary {former} still runs after the switchover.");
-            await graph.Database.WaitForStandbysAsync(candidate, followers, TimeSpan.FromSeconds(30), cancellationToken);
+            Assert.Equal(candidate, await Graph.Database.FindPrimaryAsync(cancellationToken));
+            Assert.False(Graph.IsRunning(former), $"The former primary {former} still runs after the switchover.");
+            await Graph.Database.WaitForStandbysAsync(candidate, followers, TimeSpan.FromSeconds(30), cancellationToken);
         }
         finally
         {
             // The fenced former primary comes back as a replica, so the next test has the whole set again.
-            if (!graph.IsRunning(former))
+            if (!Graph.IsRunning(former))
             {
-                await graph.Database.RejoinAsync(former, cancellationToken);
+                await Graph.Database.RejoinAsync(former, cancellationToken);
             }
         }
 
-        await graph.Database.WaitForStandbysAsync(candidate, [former, .. followers], TimeSpan.FromSeconds(90), cancellationToken);
+        Assert.True(await Graph.Database.IsInRecoveryAsync(former, cancellationToken), $"{former} came back as a primary.");
+        await Graph.Database.WaitForStandbysAsync(candidate, [former, .. followers], TimeSpan.FromSeconds(90), cancellationToken);
     }
 
     [Fact]
@@ -88,9 +64,9 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph)
         var cancellationToken = TestContext.Current.CancellationToken;
         var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
 
-        var visible = await graph.Database.MeasureWriteToVisibleAsync(primary, replica, writes: 50, cancellationToken);
-        var lag = await graph.Database.ReplayLagBytesAsync(primary, cancellationToken);
-        var primaryLsn = await graph.Database.LsnAsync(primary, cancellationToken);
+        var visible = await Graph.Database.MeasureWriteToVisibleAsync(primary, replica, writes: 50, cancellationToken);
+        var lag = await Graph.Database.ReplayLagBytesAsync(primary, cancellationToken);
+        var primaryLsn = await Graph.Database.LsnAsync(primary, cancellationToken);
 
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"write-to-visible {primary}→{replica} over {visible.Count} writes: p50 {Percentiles.Of(visible, 0.5).TotalMilliseconds:F2} ms, " +
@@ -101,15 +77,49 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph)
         Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", primaryLsn);
     }
 
-    private Task<string> SentLsnAsync(string primary, string replica, CancellationToken cancellationToken) =>
-        graph.Database.QueryAsync<string>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @replica", cancellationToken,
+    protected Task<string> SentLsnAsync(string primary, string replica, CancellationToken cancellationToken) =>
+        Graph.Database.QueryAsync<string>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @replica", cancellationToken,
             ("replica", replica));
 
-    private async Task<(string Primary, string Replica)> PrimaryAndAReplicaAsync(CancellationToken cancellationToken)
+    protected async Task<(string Primary, string Replica)> PrimaryAndAReplicaAsync(CancellationToken cancellationToken)
     {
-        var primary = await graph.Database.FindPrimaryAsync(cancellationToken);
-        var standbys = await graph.Database.StreamingStandbysAsync(primary, cancellationToken);
+        var primary = await Graph.Database.FindPrimaryAsync(cancellationToken);
+        var standbys = await Graph.Database.StreamingStandbysAsync(primary, cancellationToken);
         Assert.NotEmpty(standbys);
         return (primary, standbys[0]);
     }
 }
+
+[Collection(DatabaseFaultsGraph.Name)]
+public sealed class DatabasePrimitiveTests(GraphFixture graph) : DatabasePrimitiveScenarios<GraphFixture>(graph)
+{
+    // Processes only: a node freeze signals the node's processes, which a container keeps in its own namespace.
+    [Fact]
+    public async Task NodeFreezeStopsEveryProcessOfAReplicaAndTheWalsenderFeedingIt_AndTheThawResumesStreaming()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var (primary, replica) = await PrimaryAndAReplicaAsync(cancellationToken);
+        var postmaster = Graph.Faults.ProcessOf(replica);
+
+        long id;
+        await using (var frozen = await new NodeFaults(Graph.App).FreezeAsync(replica, primary, cancellationToken))
+        {
+            Assert.Contains(postmaster, frozen.Processes);
+            // A backend may have ended between the look and the signal; every process still there is stopped.
+            Assert.All(frozen.Processes.Where(ProcessTree.IsAlive), pid => Assert.Equal('T', ProcessTree.StateOf(pid)));
+
+            // No WAL leaves for the frozen replica: what its walsender has sent stands still while the primary writes.
+            var sentBefore = await SentLsnAsync(primary, replica, cancellationToken);
+            id = await Graph.Database.QueryAsync<long>(primary, "INSERT INTO users (name, email) VALUES ('Freeze probe', @email) RETURNING id",
+                cancellationToken, ("email", UsersApiClient.UniqueEmail("freeze")));
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            Assert.Equal(sentBefore, await SentLsnAsync(primary, replica, cancellationToken));
+        }
+
+        Assert.NotEqual('T', ProcessTree.StateOf(postmaster));
+        Assert.True(await Graph.Database.WaitForUserAsync(replica, id, TimeSpan.FromSeconds(30), cancellationToken), $"{replica} never received user {id} after the thaw.");
+    }
+}
+
+[Collection(ContainerGraph.Name)]
+public sealed class DatabasePrimitiveOnContainersTests(ContainerGraphFixture graph) : DatabasePrimitiveScenarios<ContainerGraphFixture>(graph);

@@ -2,7 +2,7 @@ using Replication.Processes;
 
 namespace Aspire.Hosting.ApplicationModel;
 
-/// <summary>The machine's PostgreSQL server binaries (initdb, postgres, pg_basebackup, pg_rewind).</summary>
+/// <summary>The machine's PostgreSQL server binaries (initdb, postgres, pg_basebackup, pg_rewind) and psql.</summary>
 internal sealed record PostgresBinaries(string BinDirectory)
 {
     public const string InstallHint =
@@ -20,7 +20,9 @@ internal sealed record PostgresBinaries(string BinDirectory)
 
     public string Rewind => Path.Combine(BinDirectory, "pg_rewind");
 
-    private bool IsComplete => File.Exists(Postgres) && File.Exists(InitDb) && File.Exists(BaseBackup) && File.Exists(Rewind);
+    public string Psql => Path.Combine(BinDirectory, "psql");
+
+    private bool IsComplete => File.Exists(Postgres) && File.Exists(InitDb) && File.Exists(BaseBackup) && File.Exists(Rewind) && File.Exists(Psql);
 
     public static PostgresBinaries? Locate(string? configuredDirectory)
     {

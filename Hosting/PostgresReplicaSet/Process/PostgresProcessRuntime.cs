@@ -4,7 +4,7 @@ namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
 /// Runs a replica set on the machine's PostgreSQL binaries, as Aspire executables:
-/// <c>initdb</c> → primary → <c>pg_basebackup</c> per replica → replica.
+/// <c>initdb</c> → primary → the set's bootstrap script (psql) → <c>pg_basebackup</c> per replica → replica.
 /// </summary>
 internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, RunDirectory runDirectory, bool isRunMode) : IPostgresReplicaSetRuntime
 {
@@ -21,10 +21,12 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, RunDirec
             });
         }
 
-        List<IResourceBuilder<IResourceWithEndpoints>> nodes = [AddPrimary(builder, replicaSet)];
+        var primary = AddPrimary(builder, replicaSet);
+        var bootstrap = AddBootstrap(builder, replicaSet, primary);
+        List<IResourceBuilder<IResourceWithEndpoints>> nodes = [primary];
         for (var index = 1; index <= replicaSet.Resource.Options.Replicas; index++)
         {
-            nodes.Add(AddReplica(builder, replicaSet, index));
+            nodes.Add(AddReplica(builder, replicaSet, index, bootstrap));
         }
 
         return nodes;
@@ -82,7 +84,30 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, RunDirec
         return node.WaitForCompletion(init);
     }
 
-    private IResourceBuilder<ExecutableResource> AddReplica(IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet, int index)
+    /// <summary>The set's roles, slots and databases, by the script the container runtime runs as an init file.</summary>
+    private IResourceBuilder<ExecutableResource> AddBootstrap(
+        IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet, IResourceBuilder<ExecutableResource> primary)
+    {
+        var node = replicaSet.Resource.InitialPrimary;
+        return builder.AddExecutable($"{node.Name}-bootstrap", binaries.Psql, runDirectory.Path)
+            .WithArgs(context =>
+            {
+                context.Args.Append(["--no-psqlrc", "--host", "127.0.0.1", "--port"]);
+                context.Args.Add(node.Endpoint.Property(EndpointProperty.TargetPort));
+                context.Args.Append([
+                    "--username", PostgresReplicaSetResource.SuperuserName,
+                    "--dbname", "postgres",
+                    "--file", ReplicaSetBootstrap.ScriptPath]);
+            })
+            .WithEnvironment("PGPASSWORD", replicaSet.Resource.SuperuserPassword)
+            .WithBootstrapEnvironment(replicaSet.Resource)
+            .WithParentRelationship(primary)
+            .ExcludeFromManifest()
+            .WaitFor(primary);
+    }
+
+    private IResourceBuilder<ExecutableResource> AddReplica(
+        IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet, int index, IResourceBuilder<ExecutableResource> bootstrap)
     {
         var node = AddNode(builder, replicaSet, index);
         var primary = replicaSet.Resource.InitialPrimary;
@@ -102,15 +127,15 @@ internal sealed class PostgresProcessRuntime(PostgresBinaries binaries, RunDirec
                     "--pgdata", runDirectory.DataDirectoryOf(node.Resource.Name),
                     "--write-recovery-conf",
                     "--wal-method", "stream",
-                    "--slot", replicaSet.Resource.Nodes[index].SlotName, // Created, with WAL reserved, when the primary was bootstrapped.
+                    "--slot", replicaSet.Resource.Nodes[index].SlotName, // Created, with WAL reserved, by the bootstrap.
                     "--checkpoint", "fast",
                     "--verbose"]);
             })
             .WithEnvironment("PGPASSWORD", replicaSet.Resource.ReplicationPassword)
             .WithParentRelationship(node)
             .ExcludeFromManifest()
-            // The set turns Running once the primary is bootstrapped, i.e. once the replication role exists.
-            .WaitFor(replicaSet);
+            // The replication role and the slot exist once the bootstrap has run.
+            .WaitForCompletion(bootstrap);
 
         return node.WaitForCompletion(baseBackup);
     }

@@ -9,7 +9,9 @@ namespace Aspire.Hosting.ApplicationModel;
 /// Promotes a replica and rebuilds the set around it: slots on the new primary, the other replicas repointed,
 /// the former primary fenced so it can never come back as a second primary. The supervisor (automatic failover)
 /// and the dashboard's Promote command both run this, so there is one implementation. It also keeps which node is
-/// the primary now: run-time state, which the resources themselves do not hold.
+/// the primary now: run-time state, which the resources themselves do not hold. When the set starts, that is the node
+/// that says it is primary (<see cref="DiscoverAsync"/>), never assumed: after an AppHost restart with data volumes, it
+/// is whichever node the last failover promoted.
 /// </summary>
 internal sealed class ReplicaSetFailover(
     ResourceNotificationService notifications,
@@ -21,9 +23,47 @@ internal sealed class ReplicaSetFailover(
 
     public void Dispose() => oneAtATime.Dispose();
 
-    /// <summary>The node this AppHost last made primary: the initial primary at first, the promoted replica after a failover.</summary>
-    public PostgresNode CurrentPrimaryOf(PostgresReplicaSetResource replicaSet) =>
-        primaries.GetValueOrDefault(replicaSet) ?? replicaSet.InitialPrimary;
+    /// <summary>The primary: found when the set started, then the node each promotion made primary; null until found.</summary>
+    public PostgresNode? CurrentPrimaryOf(PostgresReplicaSetResource replicaSet) => primaries.GetValueOrDefault(replicaSet);
+
+    /// <summary>
+    /// Finds the primary among what the nodes say of themselves, as the set starts, and opens the set (its state turns
+    /// Running, so the services may start). Two primaries at once mean a fence that never reached a volume: the one on
+    /// the newest timeline (then the furthest WAL) stays, the others are stopped and fenced. False while no node is primary.
+    /// </summary>
+    public async Task<bool> DiscoverAsync(
+        PostgresReplicaSetResource replicaSet, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    {
+        var claimants = observations.Where(observation => observation.Value.AcceptsWrites)
+            .OrderByDescending(observation => observation.Value.Timeline ?? 0)
+            .ThenByDescending(observation => NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(observation.Value.Lsn ?? "0/0"))
+            .Select(observation => observation.Key)
+            .ToList();
+        if (claimants.Count == 0)
+        {
+            return false;
+        }
+
+        await oneAtATime.WaitAsync(cancellationToken);
+        try
+        {
+            var log = resourceLoggers.GetLogger(replicaSet);
+            var primary = claimants[0];
+            foreach (var other in claimants.Skip(1))
+            {
+                log.LogError("{Other} is a primary too, on an older history than {Primary}'s: fencing it", other.Name, primary.Name);
+                await FenceAsync(replicaSet, other, log, cancellationToken);
+            }
+
+            log.LogInformation("{Primary} is the primary (as the nodes report it)", primary.Name);
+            await RecordPrimaryAsync(replicaSet, primary);
+            return true;
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
 
     /// <summary>
     /// Makes <paramref name="candidate"/> the primary. A primary that is still running is stopped first (a switchover,
@@ -42,7 +82,11 @@ internal sealed class ReplicaSetFailover(
             }
 
             log.LogWarning("Promoting {Candidate} to primary: {Reason}", candidate.Name, reason);
-            await FenceAsync(replicaSet, former, log, cancellationToken);
+            // Fenced before the promotion, so that at no moment do two nodes hold unfenced primary data.
+            if (former is not null)
+            {
+                await FenceAsync(replicaSet, former, log, cancellationToken);
+            }
 
             await using (var connection = await PostgresConnections.OpenAdminAsync(candidate, cancellationToken))
             {
@@ -54,7 +98,7 @@ internal sealed class ReplicaSetFailover(
                 await ReplicationSlots.EnsureAsync(connection, replicaSet.Nodes.Where(node => node != candidate), cancellationToken);
             }
 
-            primaries[replicaSet] = candidate;
+            await RecordPrimaryAsync(replicaSet, candidate);
             log.LogWarning("{Candidate} is the primary now", candidate.Name);
 
             foreach (var follower in replicaSet.Nodes.Where(node => node != candidate && node != former && notifications.IsRunning(node.Resource)))
@@ -92,6 +136,29 @@ internal sealed class ReplicaSetFailover(
         var (host, port) = replicaSet.Runtime.StreamingAddressOf(primary);
         return string.Create(CultureInfo.InvariantCulture,
             $"host={host} port={port} user={PostgresReplicaSetResource.ReplicationUserName} password={password} application_name={follower.Name}");
+    }
+
+    /// <summary>Keeps and shows the primary, and opens the set (and its databases) if it was not yet.</summary>
+    private async Task RecordPrimaryAsync(PostgresReplicaSetResource replicaSet, PostgresNode primary)
+    {
+        primaries[replicaSet] = primary;
+        var opening = !notifications.IsRunning(replicaSet);
+        await notifications.PublishUpdateAsync(replicaSet, snapshot => snapshot with
+        {
+            Properties = snapshot.Properties.With(ReplicaSetProperties.Primary, primary.Name),
+        });
+        if (opening)
+        {
+            IResource[] opened = [replicaSet, .. replicaSet.Databases];
+            foreach (var resource in opened)
+            {
+                await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
+                {
+                    State = KnownResourceStates.Running,
+                    StartTimeStamp = DateTime.UtcNow,
+                });
+            }
+        }
     }
 
     private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNode former, ILogger log, CancellationToken cancellationToken)

@@ -6,7 +6,8 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>
 /// The dev graph's HA manager: when the current primary has been unreachable for <c>Postgres:FailoverAfter</c>,
 /// it promotes the replica that has received the most WAL. In production this is Patroni's or CloudNativePG's job.
-/// <see cref="ReplicaSetWatcher"/> tells it, every tick, whether the primary accepts writes.
+/// <see cref="ReplicaSetWatcher"/> tells it, every tick, whether the primary accepts writes; and, while the set has no
+/// primary at all, what every node says of itself, so that it can elect one.
 /// </summary>
 internal sealed class ReplicaSetSupervisor(
     ResourceNotificationService notifications,
@@ -50,6 +51,45 @@ internal sealed class ReplicaSetSupervisor(
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
         {
             log.LogError(exception, "Automatic failover to {Candidate} failed; retrying", node.Name);
+        }
+    }
+
+    /// <summary>
+    /// A set whose nodes all run as replicas (an AppHost that stopped between fencing a primary and promoting another)
+    /// gets one promoted: the replica on the newest timeline with the most WAL, once every node has answered for
+    /// <c>Postgres:FailoverAfter</c>. A node that does not answer may hold the newest data, so nothing is elected without it.
+    /// </summary>
+    public async Task ElectAsync(
+        PostgresReplicaSetResource replicaSet, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    {
+        var replicas = observations.Where(observation => observation.Value.Role == NodeObservation.Replica).ToList();
+        if (replicas.Count < replicaSet.Nodes.Count)
+        {
+            unreachableSince.Remove(replicaSet);
+            return;
+        }
+
+        var now = DateTime.UtcNow;
+        var since = unreachableSince.TryGetValue(replicaSet, out var first) ? first : unreachableSince[replicaSet] = now;
+        if (now - since < replicaSet.Options.FailoverAfter)
+        {
+            return;
+        }
+
+        var (node, observation) = replicas
+            .OrderByDescending(replica => replica.Value.Timeline ?? 0)
+            .ThenByDescending(replica => replica.Value.Received ?? default)
+            .First();
+        try
+        {
+            await failover.PromoteAsync(replicaSet, node,
+                $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}",
+                cancellationToken);
+            unreachableSince.Remove(replicaSet);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            resourceLoggers.GetLogger(replicaSet).LogError(exception, "Electing {Candidate} as the primary failed; retrying", node.Name);
         }
     }
 

@@ -1,0 +1,24 @@
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// Scenarios written once and run on several graphs: derive an abstract <c>XxxScenarios&lt;TGraph&gt;</c> from this, then
+/// one sealed class per collection (e.g. the process graph and the container graph). A graph that cannot boot on this
+/// machine (no container engine) skips its scenarios, with the reason.
+/// </summary>
+public abstract class GraphScenarios<TGraph>(TGraph graph) : IAsyncLifetime
+    where TGraph : GraphFixture
+{
+    protected TGraph Graph { get; } = graph;
+
+    public virtual ValueTask InitializeAsync()
+    {
+        Graph.SkipUnlessBooted();
+        return ValueTask.CompletedTask;
+    }
+
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
+}
