@@ -9,14 +9,19 @@ namespace Replication.Tests.DatabaseFailover;
 /// resumed, the former primary back as a replica, and exactly one writable node. The scenarios share their graph:
 /// each leaves it with one primary and every replica streaming.
 /// </summary>
-public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph)
+public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
     where TGraph : GraphFixture
 {
-    protected TGraph Graph { get; } = graph;
-
     protected HaManager HaManager { get; } = new(graph.App);
 
     protected NodeFaults NodeFaults { get; } = new(graph.App);
+
+    // Whatever an earlier scenario left broken, even one that failed half-way, is repaired before the next one starts.
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await GraphRepair.RestoreAsync(Graph, cancellationToken: Token);
+    }
 
     [Fact]
     public Task PrimaryPostmasterKilled_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins() =>

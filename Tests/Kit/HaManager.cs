@@ -29,6 +29,14 @@ public sealed class HaManager(DistributedApplication app)
     /// <summary>A planned handover from <paramref name="primary"/>: Patroni's Switchover, or the supervisor's Promote of a replica.</summary>
     public async Task SwitchoverAsync(string primary, CancellationToken cancellationToken)
     {
+        if (IsPatroni)
+        {
+            // Patroni refuses a switchover in synchronous mode (412, "can not find sync_standby") until it has named a
+            // synchronous standby again, which after a failover or a rejoin takes it a loop or two.
+            await Poll.UntilOrThrowAsync(_ => Task.FromResult(ReplicaSet.Nodes.Any(node => SyncStateOf(node.Name) == "sync")),
+                FailoverBound, TimeSpan.FromMilliseconds(200), "Patroni to name a synchronous standby", cancellationToken);
+        }
+
         var (resource, command) = IsPatroni
             ? (primary, PostgresNodeCommands.Switchover)
             : ((await database.StreamingStandbysAsync(primary, cancellationToken)) is [var first, ..] ? first : throw new InvalidOperationException($"No replica streams from {primary}: nothing to switch over to."), PostgresNodeCommands.Promote);
@@ -54,6 +62,11 @@ public sealed class HaManager(DistributedApplication app)
 
         await database.WaitForStandbysAsync(primary, [formerPrimary], FailoverBound, cancellationToken);
     }
+
+    private string? SyncStateOf(string node) =>
+        app.ResourceNotifications.TryGetCurrentState(node, out var state)
+            ? state.Snapshot.Properties.FirstOrDefault(property => property.Name == ReplicaSetProperties.SyncState)?.Value?.ToString()
+            : null;
 
     /// <summary>Every node that accepts writes now, asked all at once: more than one is a split brain.</summary>
     public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken) => database.WritableNodesAsync(cancellationToken);

@@ -69,13 +69,32 @@ internal sealed class ReplicaSetFailover(
     /// Makes <paramref name="candidate"/> the primary. A primary that is still running is stopped first (a switchover,
     /// which loses nothing); a dead one is fenced (a failover).
     /// </summary>
-    public async Task PromoteAsync(PostgresReplicaSetResource replicaSet, PostgresNode candidate, string reason, CancellationToken cancellationToken)
+    public Task PromoteAsync(PostgresReplicaSetResource replicaSet, PostgresNode candidate, string reason, CancellationToken cancellationToken) =>
+        PromoteAsync(replicaSet, candidate, reason, _ => true, cancellationToken);
+
+    /// <summary>
+    /// Promotes <paramref name="candidate"/> only if <paramref name="replaced"/> is still the primary (null: still none)
+    /// once no other promotion runs. The supervisor judged that primary lost; a promotion that ran meanwhile (a
+    /// switchover from the dashboard, a test's Promote) has already replaced it, and must not be undone by this one.
+    /// </summary>
+    public async Task<bool> ReplaceAsync(
+        PostgresReplicaSetResource replicaSet, PostgresNode? replaced, PostgresNode candidate, string reason, CancellationToken cancellationToken) =>
+        await PromoteAsync(replicaSet, candidate, reason, current => current == replaced, cancellationToken);
+
+    private async Task<bool> PromoteAsync(
+        PostgresReplicaSetResource replicaSet, PostgresNode candidate, string reason, Func<PostgresNode?, bool> stillWanted, CancellationToken cancellationToken)
     {
         await oneAtATime.WaitAsync(cancellationToken);
         try
         {
             var log = resourceLoggers.GetLogger(replicaSet);
             var former = CurrentPrimaryOf(replicaSet);
+            if (!stillWanted(former))
+            {
+                log.LogInformation("Not promoting {Candidate} ({Reason}): {Primary} became the primary meanwhile", candidate.Name, reason, former?.Name);
+                return false;
+            }
+
             if (former == candidate)
             {
                 throw new InvalidOperationException($"{candidate.Name} is already the primary.");
@@ -106,6 +125,8 @@ internal sealed class ReplicaSetFailover(
                 await FollowAsync(follower, candidate, replicaSet, cancellationToken);
                 log.LogInformation("{Follower} now follows {Candidate}", follower.Name, candidate.Name);
             }
+
+            return true;
         }
         finally
         {

@@ -14,7 +14,8 @@ internal sealed class ReplicaSetSupervisor(
     ResourceLoggerService resourceLoggers,
     ReplicaSetFailover failover)
 {
-    private readonly Dictionary<PostgresReplicaSetResource, DateTime> unreachableSince = [];
+    // Since when the set's primary (null: the set has none) has been unreachable; a new primary starts its own clock.
+    private readonly Dictionary<PostgresReplicaSetResource, (PostgresNode? Primary, DateTime Since)> unreachableSince = [];
 
     public async Task SuperviseAsync(PostgresReplicaSetResource replicaSet, PostgresNode primary, bool primaryAcceptsWrites, CancellationToken cancellationToken)
     {
@@ -25,7 +26,7 @@ internal sealed class ReplicaSetSupervisor(
         }
 
         var now = DateTime.UtcNow;
-        var since = unreachableSince.TryGetValue(replicaSet, out var first) ? first : unreachableSince[replicaSet] = now;
+        var since = SinceFor(replicaSet, primary, now);
         if (now - since < replicaSet.Options.FailoverAfter)
         {
             return;
@@ -36,14 +37,14 @@ internal sealed class ReplicaSetSupervisor(
         if (candidate is null)
         {
             log.LogError("{Primary} has been unreachable for {Seconds:F1} s, and no replica can be promoted", primary.Name, (now - since).TotalSeconds);
-            unreachableSince[replicaSet] = now; // Say it again after another FailoverAfter, not every tick.
+            unreachableSince[replicaSet] = (primary, now); // Say it again after another FailoverAfter, not every tick.
             return;
         }
 
         var (node, received) = candidate.Value;
         try
         {
-            await failover.PromoteAsync(replicaSet, node,
+            await failover.ReplaceAsync(replicaSet, primary, node,
                 $"{primary.Name} has been unreachable for {(now - since).TotalSeconds:F1} s; {node.Name} has received WAL up to {received}",
                 cancellationToken);
             unreachableSince.Remove(replicaSet);
@@ -70,7 +71,7 @@ internal sealed class ReplicaSetSupervisor(
         }
 
         var now = DateTime.UtcNow;
-        var since = unreachableSince.TryGetValue(replicaSet, out var first) ? first : unreachableSince[replicaSet] = now;
+        var since = SinceFor(replicaSet, null, now);
         if (now - since < replicaSet.Options.FailoverAfter)
         {
             return;
@@ -82,7 +83,7 @@ internal sealed class ReplicaSetSupervisor(
             .First();
         try
         {
-            await failover.PromoteAsync(replicaSet, node,
+            await failover.ReplaceAsync(replicaSet, null, node,
                 $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}",
                 cancellationToken);
             unreachableSince.Remove(replicaSet);
@@ -91,6 +92,17 @@ internal sealed class ReplicaSetSupervisor(
         {
             resourceLoggers.GetLogger(replicaSet).LogError(exception, "Electing {Candidate} as the primary failed; retrying", node.Name);
         }
+    }
+
+    private DateTime SinceFor(PostgresReplicaSetResource replicaSet, PostgresNode? primary, DateTime now)
+    {
+        if (unreachableSince.TryGetValue(replicaSet, out var unreachable) && unreachable.Primary == primary)
+        {
+            return unreachable.Since;
+        }
+
+        unreachableSince[replicaSet] = (primary, now);
+        return now;
     }
 
     private async Task<(PostgresNode Node, NpgsqlTypes.NpgsqlLogSequenceNumber Received)?> MostAdvancedReplicaAsync(
