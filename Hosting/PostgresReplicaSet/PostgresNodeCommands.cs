@@ -34,6 +34,8 @@ public static class PostgresNodeCommands
     /// <summary>Under Patroni, on a replica: deletes its data and clones it again from the leader.</summary>
     public const string Reinit = "reinit";
 
+    private static readonly TimeSpan RejoinTimeout = TimeSpan.FromMinutes(2);
+
     internal static IResourceBuilder<T> WithReplicationCommands<T>(this IResourceBuilder<T> builder, PostgresNode node)
         where T : IResource
     {
@@ -80,8 +82,19 @@ public static class PostgresNodeCommands
             });
             // Healthy means streaming from the primary: only then has the node really rejoined. A container is made
             // anew by Start, and its old container's exit may be reported after it: that is not this start failing.
-            await notifications.WaitForResourceHealthyAsync(node.Name, WaitBehavior.WaitOnResourceUnavailable, context.CancellationToken)
-                .WaitAsync(TimeSpan.FromMinutes(2), context.CancellationToken);
+            try
+            {
+                await notifications.WaitForResourceHealthyAsync(node.Name, WaitBehavior.WaitOnResourceUnavailable, context.CancellationToken)
+                    .WaitAsync(RejoinTimeout, context.CancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                var health = notifications.TryGetCurrentState(node.Name, out var state)
+                    ? string.Join("; ", state.Snapshot.HealthReports.Select(report => $"{report.Name}: {report.Status} {report.Description}"))
+                    : "no state";
+                return CommandResults.Failure($"{node.Name} was rejoined but did not stream from {primary.Name} within {RejoinTimeout.TotalMinutes:F0} min ({health}).");
+            }
+
             return CommandResults.Success($"{node.Name} follows {primary.Name}.");
         }, new CommandOptions
         {

@@ -112,7 +112,8 @@ public sealed class LeastPrivilegeTests(GraphFixture graph)
         await using var show = new NpgsqlCommand("SELECT current_setting('statement_timeout') || ',' || current_setting('idle_in_transaction_session_timeout')", connection);
         Assert.Equal("5s,1s", await show.ExecuteScalarAsync(cancellationToken));
 
-        // statement_timeout ends a statement that runs too long (a Sync commit with no standby left, a runaway query).
+        // statement_timeout ends a statement that runs too long (a runaway query; never a Sync commit's wait for a standby,
+        // which PostgreSQL does not time: see the README's Durability section).
         await using var slow = new NpgsqlCommand("SELECT pg_sleep(60)", connection) { CommandTimeout = 120 };
         var cancelled = await Assert.ThrowsAsync<PostgresException>(() => slow.ExecuteScalarAsync(cancellationToken));
         Assert.Equal(PostgresErrorCodes.QueryCanceled, cancelled.SqlState);

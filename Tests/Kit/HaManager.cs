@@ -29,14 +29,7 @@ public sealed class HaManager(DistributedApplication app)
     /// <summary>A planned handover from <paramref name="primary"/>: Patroni's Switchover, or the supervisor's Promote of a replica.</summary>
     public async Task SwitchoverAsync(string primary, CancellationToken cancellationToken)
     {
-        if (IsPatroni)
-        {
-            // Patroni refuses a switchover in synchronous mode (412, "can not find sync_standby") until it has named a
-            // synchronous standby again, which after a failover or a rejoin takes it a loop or two.
-            await Poll.UntilOrThrowAsync(_ => Task.FromResult(ReplicaSet.Nodes.Any(node => SyncStateOf(node.Name) == "sync")),
-                FailoverBound, TimeSpan.FromMilliseconds(200), "Patroni to name a synchronous standby", cancellationToken);
-        }
-
+        await WaitForSynchronousStandbyAsync(cancellationToken);
         var (resource, command) = IsPatroni
             ? (primary, PostgresNodeCommands.Switchover)
             : ((await database.StreamingStandbysAsync(primary, cancellationToken)) is [var first, ..] ? first : throw new InvalidOperationException($"No replica streams from {primary}: nothing to switch over to."), PostgresNodeCommands.Promote);
@@ -62,6 +55,17 @@ public sealed class HaManager(DistributedApplication app)
 
         await database.WaitForStandbysAsync(primary, [formerPrimary], FailoverBound, cancellationToken);
     }
+
+    /// <summary>
+    /// Under Patroni with <c>Sync</c>, waits until Patroni has named a synchronous standby again, which after a failover or
+    /// a rejoin takes it a loop or two. Until then the set is not at full strength: in synchronous mode only that standby
+    /// may be promoted (a leader lost before it is named is not replaced), and a switchover is refused (412).
+    /// </summary>
+    public Task WaitForSynchronousStandbyAsync(CancellationToken cancellationToken) =>
+        IsPatroni && ReplicaSet.Options.Durability == PostgresDurability.Sync && ReplicaSet.Nodes.Count > 1
+            ? Poll.UntilOrThrowAsync(_ => Task.FromResult(ReplicaSet.Nodes.Any(node => SyncStateOf(node.Name) == "sync")),
+                FailoverBound, TimeSpan.FromMilliseconds(200), "Patroni to name a synchronous standby", cancellationToken)
+            : Task.CompletedTask;
 
     private string? SyncStateOf(string node) =>
         app.ResourceNotifications.TryGetCurrentState(node, out var state)

@@ -15,14 +15,16 @@ public sealed class TemplateTests(TemplatePackage template)
     /// <summary>A qualified name that starts with Replication: a namespace, a using, a type or a project file.</summary>
     private static readonly Regex SourceNameAsPrefix = new(@"(?<![\w.])Replication\.", RegexOptions.Compiled);
 
+    // Each built name costs a minute of CI: "my-app" only renames (its dash is built in "Acme.Pay-2"); the leading digit
+    // and the non-ASCII letters are built, since only a compiler says that their identifiers are valid.
     [Theory]
-    [InlineData("Acme.Pay-2", "Acme.Pay_2", "Acme_Pay_2")]
-    [InlineData("my-app", "my_app", "my_app")]
-    [InlineData("3D.Orders", "_3D.Orders", "_3D_Orders")]
-    [InlineData("Ünïcode.Svc", "Ünïcode.Svc", "Ünïcode_Svc")]
-    public async Task HostileName_RenamesEveryProjectFormAndBuildsWarningFree(string name, string expectedNamespace, string expectedProjectsPrefix)
+    [InlineData("Acme.Pay-2", "Acme.Pay_2", "Acme_Pay_2", true)]
+    [InlineData("my-app", "my_app", "my_app", false)]
+    [InlineData("3D.Orders", "_3D.Orders", "_3D_Orders", true)]
+    [InlineData("Ünïcode.Svc", "Ünïcode.Svc", "Ünïcode_Svc", true)]
+    public async Task HostileName_RenamesEveryProjectFormAndBuildsWarningFree(string name, string expectedNamespace, string expectedProjectsPrefix, bool build)
     {
-        var solution = await template.BuiltAsync(name);
+        var solution = build ? await template.BuiltAsync(name) : await template.InstantiateAsync(name);
 
         var files = solution.Files();
         Assert.Contains($"{name}.sln", files);
@@ -49,9 +51,12 @@ public sealed class TemplateTests(TemplatePackage template)
         Assert.NotEqual(template.RepositoryUserSecretsId(), userSecretsId);
         Assert.DoesNotContain(template.RepositorySolutionGuids(), solution.Read($"{name}.sln").Contains);
 
-        Assert.True(solution.Build!.Succeeded, solution.Build.ToString());
-        Assert.Matches(@"\b0 Warning\(s\)", solution.Build.Output);
-        TestContext.Current.TestOutputHelper?.WriteLine($"{name}: dotnet build {solution.Build.Duration.TotalSeconds:F0} s");
+        if (build)
+        {
+            Assert.True(solution.Build!.Succeeded, solution.Build.ToString());
+            Assert.Matches(@"\b0 Warning\(s\)", solution.Build.Output);
+            TestContext.Current.TestOutputHelper?.WriteLine($"{name}: dotnet build {solution.Build.Duration.TotalSeconds:F0} s");
+        }
     }
 
     [Fact]

@@ -25,13 +25,15 @@ internal sealed class PatroniProcessRuntime(PatroniInstallation patroni, RunDire
         var name = replicaSet.Resource.Name;
         RestApiPassword = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, $"{name}-patroni-password", special: false);
         var (etcdMembers, etcdHosts) = EtcdCluster.Add(builder, replicaSet, runDirectory, patroni);
-        var bootstrapScript = Path.Combine(runDirectory.Path, "patroni-bootstrap.sql");
+        // The set's one bootstrap script (roles, databases), copied where the server user can read it; Patroni runs it
+        // once, on the node that ran initdb, with the node's environment, and makes the replicas' slots itself.
+        var bootstrapScript = Path.Combine(runDirectory.Path, Path.GetFileName(ReplicaSetBootstrap.ScriptPath));
         var postBootstrap = string.Join(' ', Path.Combine(patroni.PostgresBinDirectory, "psql"),
             "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", $"--file={bootstrapScript}");
 
         if (builder.ExecutionContext.IsRunMode)
         {
-            runDirectory.CreateAtStart(builder, async (_, cancellationToken) => await WriteFilesAsync(replicaSet.Resource, bootstrapScript, postBootstrap, cancellationToken));
+            runDirectory.CreateAtStart(builder, async (_, cancellationToken) => await WriteFilesAsync(bootstrapScript, postBootstrap, cancellationToken));
         }
 
 
@@ -82,11 +84,9 @@ internal sealed class PatroniProcessRuntime(PatroniInstallation patroni, RunDire
     /// <summary>The base URL of the node's REST API.</summary>
     public static Uri RestApiOf(PostgresNode node) => new(node.Resource.GetEndpoint(RestApiEndpointName).Url);
 
-    private async Task WriteFilesAsync(PostgresReplicaSetResource replicaSet, string bootstrapScript, string postBootstrap, CancellationToken cancellationToken)
+    private async Task WriteFilesAsync(string bootstrapScript, string postBootstrap, CancellationToken cancellationToken)
     {
-        var password = await replicaSet.ApplicationPassword.GetValueAsync(cancellationToken)
-            ?? throw new InvalidOperationException("The application role has no password.");
-        runDirectory.WritePrivateFile(bootstrapScript, PatroniBootstrapScript.For(replicaSet, ScramVerifier.For(password)));
+        runDirectory.WritePrivateFile(bootstrapScript, await File.ReadAllTextAsync(ReplicaSetBootstrap.ScriptPath, cancellationToken));
         foreach (var (node, directory) in directories)
         {
             runDirectory.CreatePrivateDirectory(directory.Path);
@@ -108,6 +108,7 @@ internal sealed class PatroniProcessRuntime(PatroniInstallation patroni, RunDire
         var node = new PostgresNode(resource.Resource, replicaSet.Resource, index);
         replicaSet.Resource.AddNode(node);
         directories[node] = directory;
-        return resource.WithPatroniEnvironment(node, resource.GetEndpoint(RestApiEndpointName), etcdHosts, RestApiPassword, patroni);
+        return resource.WithPatroniEnvironment(node, resource.GetEndpoint(RestApiEndpointName), etcdHosts, RestApiPassword, patroni)
+            .WithBootstrapEnvironment(replicaSet.Resource, withSlots: false);
     }
 }

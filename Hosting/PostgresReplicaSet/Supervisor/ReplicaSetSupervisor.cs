@@ -25,34 +25,22 @@ internal sealed class ReplicaSetSupervisor(
             return;
         }
 
-        var now = DateTime.UtcNow;
-        var since = SinceFor(replicaSet, primary, now);
-        if (now - since < replicaSet.Options.FailoverAfter)
+        if (LostFor(replicaSet, primary) is not { } lost)
         {
             return;
         }
 
-        var log = resourceLoggers.GetLogger(replicaSet);
         var candidate = await MostAdvancedReplicaAsync(replicaSet, primary, cancellationToken);
         if (candidate is null)
         {
-            log.LogError("{Primary} has been unreachable for {Seconds:F1} s, and no replica can be promoted", primary.Name, (now - since).TotalSeconds);
-            unreachableSince[replicaSet] = (primary, now); // Say it again after another FailoverAfter, not every tick.
+            resourceLoggers.GetLogger(replicaSet).LogError("{Primary} has been unreachable for {Seconds:F1} s, and no replica can be promoted", primary.Name, lost.TotalSeconds);
+            unreachableSince[replicaSet] = (primary, DateTime.UtcNow); // Say it again after another FailoverAfter, not every tick.
             return;
         }
 
         var (node, received) = candidate.Value;
-        try
-        {
-            await failover.ReplaceAsync(replicaSet, primary, node,
-                $"{primary.Name} has been unreachable for {(now - since).TotalSeconds:F1} s; {node.Name} has received WAL up to {received}",
-                cancellationToken);
-            unreachableSince.Remove(replicaSet);
-        }
-        catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            log.LogError(exception, "Automatic failover to {Candidate} failed; retrying", node.Name);
-        }
+        await ReplaceAsync(replicaSet, primary, node,
+            $"{primary.Name} has been unreachable for {lost.TotalSeconds:F1} s; {node.Name} has received WAL up to {received}", cancellationToken);
     }
 
     /// <summary>
@@ -70,9 +58,7 @@ internal sealed class ReplicaSetSupervisor(
             return;
         }
 
-        var now = DateTime.UtcNow;
-        var since = SinceFor(replicaSet, null, now);
-        if (now - since < replicaSet.Options.FailoverAfter)
+        if (LostFor(replicaSet, null) is null)
         {
             return;
         }
@@ -81,17 +67,29 @@ internal sealed class ReplicaSetSupervisor(
             .OrderByDescending(replica => replica.Value.Timeline ?? 0)
             .ThenByDescending(replica => replica.Value.Received ?? default)
             .First();
+        await ReplaceAsync(replicaSet, null, node,
+            $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}", cancellationToken);
+    }
+
+    private async Task ReplaceAsync(PostgresReplicaSetResource replicaSet, PostgresNode? replaced, PostgresNode candidate, string reason, CancellationToken cancellationToken)
+    {
         try
         {
-            await failover.ReplaceAsync(replicaSet, null, node,
-                $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}",
-                cancellationToken);
+            await failover.ReplaceAsync(replicaSet, replaced, candidate, reason, cancellationToken);
             unreachableSince.Remove(replicaSet);
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)
         {
-            resourceLoggers.GetLogger(replicaSet).LogError(exception, "Electing {Candidate} as the primary failed; retrying", node.Name);
+            resourceLoggers.GetLogger(replicaSet).LogError(exception, "Promoting {Candidate} failed ({Reason}); retrying", candidate.Name, reason);
         }
+    }
+
+    /// <summary>How long the set has been without a reachable primary, once that is <c>FailoverAfter</c> or more; else null.</summary>
+    private TimeSpan? LostFor(PostgresReplicaSetResource replicaSet, PostgresNode? primary)
+    {
+        var now = DateTime.UtcNow;
+        var lost = now - SinceFor(replicaSet, primary, now);
+        return lost >= replicaSet.Options.FailoverAfter ? lost : null;
     }
 
     private DateTime SinceFor(PostgresReplicaSetResource replicaSet, PostgresNode? primary, DateTime now)

@@ -8,8 +8,8 @@ public static class GraphRepair
 
     /// <summary>
     /// Exactly one primary, every other node streaming from it (a node that does not follow by itself, e.g. a killed or
-    /// fenced former primary, is brought back by the HA manager's own move), and both services running and serving
-    /// through the gateway.
+    /// fenced former primary, is brought back by the HA manager's own move), a synchronous standby named where the HA
+    /// manager names one (Patroni), and both services running and serving through the gateway.
     /// </summary>
     public static async Task RestoreAsync(GraphFixture graph, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
@@ -32,6 +32,7 @@ public static class GraphRepair
         }
 
         await database.WaitForStandbysAsync(primary!, others, haManager.FailoverBound, cancellationToken);
+        await haManager.WaitForSynchronousStandbyAsync(cancellationToken);
 
         foreach (var service in Services.Where(service => !IsRunning(graph, service)))
         {
