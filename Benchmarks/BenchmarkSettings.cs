@@ -80,6 +80,7 @@ public sealed record BenchmarkSettings
         SoakFaultInterval = TimeSpan.FromSeconds(5),
         SoakSampleInterval = TimeSpan.FromSeconds(4),
         ExtraReplicaCounts = [],
+        ClientCounts = [1, 8],
         MeasureSyncDurability = false,
         CompareRuntimes = false,
     };

