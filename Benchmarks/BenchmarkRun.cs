@@ -45,7 +45,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
                 await entry.WaitUntilServedByAsync(ServiceFaultScenario.Primary, cancellationToken);
             }
 
-            OverheadTarget[] targets = [direct, .. Proxy.All.Select(proxy => new OverheadTarget(proxy.Name, proxy.Telemetry, proxies[proxy].Address, proxy.Resource))];
+            OverheadTarget[] targets = [direct, .. Proxy.All.Select(proxy => new OverheadTarget(proxy.Name, proxy.Telemetry, proxies[proxy].Address, proxy.Resource, proxy.IsGateway))];
             await SectionsAsync([GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey], "Gateway overhead",
                 () => GatewayOverheadSection.RunAsync(graph, targets, paths, settings, cancellationToken));
             await SectionAsync("service-failover", "Service failover under load",

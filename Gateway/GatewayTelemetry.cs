@@ -59,9 +59,8 @@ public sealed class GatewayTelemetry
             request?.Method, request?.RequestUri?.AbsolutePath, attemptNumber + 1);
     }
 
-    public ValueTask RecordCircuitAsync(ResilienceContext context, CircuitState state)
+    public ValueTask RecordCircuitAsync(string service, CircuitState state)
     {
-        var service = context.GetRequestMessage()?.RequestUri?.Host ?? "unknown";
         status.OnCircuit(service, state);
         logger.Log(state == CircuitState.Open ? LogLevel.Warning : LogLevel.Information,
             "Circuit for {Service} is now {State}", service, state);

@@ -1,12 +1,15 @@
 namespace Replication.Benchmarks.Graphs;
 
-/// <summary>One proxy in the comparison: an Aspire resource of the benchmark's graph, with its telemetry on or off.</summary>
-public sealed record Proxy(string Resource, string Name, bool Telemetry)
+/// <summary>
+/// One proxy in the comparison: an Aspire resource of the benchmark's graph, with its telemetry on or off. The gateway
+/// also measures its own added latency (<c>gateway.added_latency</c>).
+/// </summary>
+public sealed record Proxy(string Resource, string Name, bool Telemetry, bool IsGateway)
 {
-    public static readonly Proxy Gateway = new(ResourceNames.Gateway, "our gateway", true);
-    public static readonly Proxy GatewayTelemetryOff = new("gateway-telemetry-off", "our gateway", false);
-    public static readonly Proxy Yarp = new("yarp", "YARP baseline", true);
-    public static readonly Proxy YarpTelemetryOff = new("yarp-telemetry-off", "YARP baseline", false);
+    public static readonly Proxy Gateway = new(ResourceNames.Gateway, "our gateway", true, IsGateway: true);
+    public static readonly Proxy GatewayTelemetryOff = new("gateway-telemetry-off", "our gateway", false, IsGateway: true);
+    public static readonly Proxy Yarp = new("yarp", "YARP baseline", true, IsGateway: false);
+    public static readonly Proxy YarpTelemetryOff = new("yarp-telemetry-off", "YARP baseline", false, IsGateway: false);
 
     public static IReadOnlyList<Proxy> All { get; } = [Gateway, Yarp, GatewayTelemetryOff, YarpTelemetryOff];
 }

@@ -4,8 +4,11 @@ using Replication.Benchmarks.Reporting;
 
 namespace Replication.Benchmarks.Sections;
 
-/// <summary>A way in that the overhead section loads: straight to primaryservice, or one of the proxies.</summary>
-public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, string? Resource)
+/// <summary>
+/// A way in that the overhead section loads: straight to primaryservice, or one of the proxies. The gateway's own
+/// added latency is read from its meter (<see cref="HasAddedLatencyMeter"/>).
+/// </summary>
+public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, string? Resource, bool HasAddedLatencyMeter = false)
 {
     public string TelemetryLabel => Telemetry switch { true => "on", false => "off", null => "-" };
 }
@@ -13,8 +16,11 @@ public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, s
 /// <summary>One cell of the comparison: a target under one workload, load generator and connection count.</summary>
 public sealed record OverheadCell(Workload Workload, int Connections, LoadGenerator Generator, OverheadTarget Target);
 
-/// <summary>One measured run, with the proxy's own CPU time during it (null for the direct path).</summary>
-public sealed record OverheadRun(ThroughputResult Result, TimeSpan? ProxyCpu);
+/// <summary>
+/// One measured run, with the proxy's own CPU time during it (null for the direct path) and, for the gateway at one
+/// connection, its <c>gateway.added_latency</c> per second of the run.
+/// </summary>
+public sealed record OverheadRun(ThroughputResult Result, TimeSpan? ProxyCpu, IReadOnlyList<HistogramQuantiles>? AddedLatency = null);
 
 /// <summary>
 /// Direct to primaryservice, through the gateway and through the YARP baseline, each proxy with telemetry on and off;
@@ -28,6 +34,7 @@ public static class GatewayOverheadSection
     public const string Key = "gateway-overhead";
     public const string WritesKey = "gateway-overhead-writes";
     public const string AddedLatencyKey = "gateway-added-latency";
+    public const string AddedLatencyInstrument = "gateway.added_latency";
 
     public static async Task<IReadOnlyList<ResultTable>> RunAsync(
         GraphFixture graph, IReadOnlyList<OverheadTarget> targets, IReadOnlyList<string> paths, BenchmarkSettings settings, CancellationToken cancellationToken)
@@ -89,9 +96,13 @@ public static class GatewayOverheadSection
         }
 
         var pid = target.Resource is null ? (int?)null : graph.Faults.ProcessOf(target.Resource);
+        // Only where the latency is the figure: the reader's own aggregation would be a cost the other proxies do not pay.
+        await using var addedLatency = connections == 1 && target.HasAddedLatencyMeter && pid is not null
+            ? HistogramReader.Start(pid.Value, MeterNames.Gateway, AddedLatencyInstrument, TimeSpan.FromSeconds(1))
+            : null;
         var cpuBefore = pid is null ? null : ProcessCpu.Of(pid.Value);
         var result = await generator.RunAsync(target.Address, workload, paths, connections, settings.OverheadDuration, cancellationToken);
         var cpuAfter = pid is null ? null : ProcessCpu.Of(pid.Value);
-        return new OverheadRun(result, cpuAfter - cpuBefore);
+        return new OverheadRun(result, cpuAfter - cpuBefore, addedLatency is null ? null : await addedLatency.StopAsync());
     }
 }

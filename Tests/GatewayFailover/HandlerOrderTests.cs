@@ -28,9 +28,9 @@ public sealed class HandlerOrderTests
         var resilience = chain.FindAll(name => name.StartsWith("Microsoft.Extensions.Http.Resilience", StringComparison.Ordinal));
         var discovery = chain.FindAll(name => name.StartsWith("Microsoft.Extensions.ServiceDiscovery", StringComparison.Ordinal));
         var order = string.Join(" → ", chain);
-        // The standard hedging handler is two handlers (hedging, then the per-service pipeline); a third would be the
-        // default pipeline ConfigureHttpClientDefaults adds, which retries POSTs and must be gone.
-        Assert.True(resilience.Count == 2, $"Expected the standard hedging handler's two handlers and nothing else: {order}");
+        // The failover pipeline is one handler; a second would be the default pipeline ConfigureHttpClientDefaults
+        // adds, which retries POSTs and must be gone.
+        Assert.True(resilience.Count == 1, $"Expected the failover pipeline's handler and nothing else: {order}");
         Assert.True(discovery.Count == 1, $"Expected exactly one service discovery handler: {order}");
         Assert.True(chain.LastIndexOf(resilience[^1]) < chain.IndexOf(discovery[0]), $"Service discovery must be inside the hedging handler: {order}");
     }
