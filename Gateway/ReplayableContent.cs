@@ -3,16 +3,16 @@ using System.Net;
 namespace Replication.Gateway;
 
 /// <summary>
-/// A buffered request body that every hedged attempt can send. The hedging handler gives each attempt a copy of the
-/// request that shares one content object, and disposes an attempt's request when it fails; an ordinary content would
-/// then be disposed under the attempt still running. This one stays readable until the client's request is done.
+/// A buffered request body that every hedged attempt can send. A hedge is a copy of the request that shares its content
+/// object (<see cref="HedgedRequest"/>); were the losing attempt's request disposed, an ordinary content would be disposed
+/// under the attempt still running. This one stays readable until the client's request is done.
 /// </summary>
 /// <remarks>
 /// YARP does not let a transformer replace the content it created ("Replacing the YARP outgoing request HttpContent is
 /// not supported", HttpForwarder.CreateRequestMessageAsync), and that content streams the client's body once. So the
 /// transformer buffers the body and attaches it to the request's options (<see cref="Attach"/>), and
 /// <see cref="ReplayingInvoker"/>, the first thing the request meets after YARP, swaps it in (<see cref="SwapIn"/>)
-/// before the hedging handler takes its snapshot. YARP's own content is then never read.
+/// before the pipeline runs, so a hedge copies it. YARP's own content is then never read.
 /// </remarks>
 internal sealed class ReplayableContent(ReadOnlyMemory<byte> body) : HttpContent
 {

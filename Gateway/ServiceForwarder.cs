@@ -41,7 +41,7 @@ public sealed class ServiceForwarder : IDisposable
         this.telemetry = telemetry;
         this.addedLatency = addedLatency;
         this.logger = logger;
-        // The hedging handler routes each attempt to its own service; this prefix only gives the request its first address.
+        // The first attempt goes to the primary service; a hedge is addressed to the backup (HedgedRequest).
         destinationPrefix = options.Value.PrimaryService.GetLeftPart(UriPartial.Authority);
         invoker = new ReplayingInvoker(handlers.CreateHandler(ClientName));
         transformer = new GatewayTransformer(options);

@@ -5,7 +5,7 @@ namespace Replication.Gateway;
 /// <summary>
 /// How long the attempt that answered spent at its service (request sent to response headers), measured innermost in
 /// the forwarding pipeline, below hedging and service discovery. The gateway's own added latency is its time minus this.
-/// One per forwarded request, shared by its hedged attempts through the request's options (the hedging handler copies them).
+/// One per forwarded request, shared by its hedged attempts through the request's options (<see cref="HedgedRequest"/> copies them).
 /// </summary>
 internal sealed class UpstreamTiming
 {

@@ -16,7 +16,7 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class Extensions
 {
-    /// <summary>Meters exported next to the framework's: the graph's own, and Polly's resilience events.</summary>
+    /// <summary>Meters exported next to the framework's: the graph's own, and Polly's (for HttpClients with the default resilience handler).</summary>
     public static readonly string[] ReplicationMeters = [MeterNames.Gateway, "Polly"];
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
