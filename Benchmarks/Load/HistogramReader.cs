@@ -22,6 +22,7 @@ public sealed class HistogramReader : IAsyncDisposable
     private readonly Task processing;
     private readonly List<HistogramQuantiles> intervals = [];
     private readonly Lock gate = new();
+    private bool stopped;
 
     private HistogramReader(int pid, string meter, string instrument, TimeSpan refreshInterval)
     {
@@ -57,6 +58,7 @@ public sealed class HistogramReader : IAsyncDisposable
     /// <summary>Ends the session; the intervals in which the instrument recorded something.</summary>
     public async Task<IReadOnlyList<HistogramQuantiles>> StopAsync()
     {
+        stopped = true;
         await session.StopAsync(CancellationToken.None);
         await processing;
         lock (gate)
@@ -69,7 +71,10 @@ public sealed class HistogramReader : IAsyncDisposable
     {
         try
         {
-            await session.StopAsync(CancellationToken.None);
+            if (!stopped)
+            {
+                await session.StopAsync(CancellationToken.None);
+            }
         }
         catch (ServerNotAvailableException)
         {
