@@ -1,14 +1,11 @@
 namespace Replication.Tests.Kit;
 
 // xunit finds collection definitions only in the test assembly; the fixtures themselves are in the kit.
-[CollectionDefinition(SyncDurabilityGraph.Name)]
+[CollectionDefinition(SyncDurabilityGraph.Name, DisableParallelization = true)]
 public sealed class SyncDurabilityGraphs : ICollectionFixture<SyncDurabilityGraph>;
 
-[CollectionDefinition(AsyncDurabilityGraph.Name)]
-public sealed class AsyncDurabilityGraphs : ICollectionFixture<AsyncDurabilityGraph>;
-
-[CollectionDefinition(DelayedReplicasGraph.Name)]
+[CollectionDefinition(DelayedReplicasGraph.Name, DisableParallelization = true)]
 public sealed class DelayedReplicasGraphs : ICollectionFixture<DelayedReplicasGraph>;
 
-[CollectionDefinition(NoReplicasGraph.Name)]
+[CollectionDefinition(NoReplicasGraph.Name, DisableParallelization = true)]
 public sealed class NoReplicasGraphs : ICollectionFixture<NoReplicasGraph>;

@@ -1,4 +1,4 @@
 namespace Replication.Tests.Kit;
 
-[CollectionDefinition(PatroniGraph.Name)]
+[CollectionDefinition(PatroniGraph.Name, DisableParallelization = true)]
 public sealed class PatroniGraphs : ICollectionFixture<PatroniGraph>;
