@@ -7,5 +7,6 @@ public sealed class SyncDurabilityGraphs : ICollectionFixture<SyncDurabilityGrap
 [CollectionDefinition(DelayedReplicasGraph.Name, DisableParallelization = true)]
 public sealed class DelayedReplicasGraphs : ICollectionFixture<DelayedReplicasGraph>;
 
-[CollectionDefinition(NoReplicasGraph.Name, DisableParallelization = true)]
+// One read and one write, nothing timed: side by side with the template and the benchmark.
+[CollectionDefinition(NoReplicasGraph.Name)]
 public sealed class NoReplicasGraphs : ICollectionFixture<NoReplicasGraph>;
