@@ -1,7 +1,7 @@
 namespace Replication.Tests.Kit;
 
 /// <summary>
-/// How the suite shares the machine (<c>xunit.runner.json</c>: collections in parallel, three at a time). xunit first
+/// How the suite shares the machine (<c>xunit.runner.json</c>: collections in parallel, two at a time). xunit first
 /// runs the collections that allow it side by side, then each collection marked <c>DisableParallelization</c> on its
 /// own, one after another. A collection whose scenarios bound their waits by the supervisor's or the gateway's delays
 /// (FailoverAfter 3 s, the hedging delay, the attempt timeout) is marked: a build or a load generator beside it would
