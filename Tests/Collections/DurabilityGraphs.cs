@@ -1,14 +1,12 @@
 namespace Replication.Tests.Kit;
 
 // xunit finds collection definitions only in the test assembly; the fixtures themselves are in the kit.
-[CollectionDefinition(SyncDurabilityGraph.Name)]
+[CollectionDefinition(SyncDurabilityGraph.Name, DisableParallelization = true)]
 public sealed class SyncDurabilityGraphs : ICollectionFixture<SyncDurabilityGraph>;
 
-[CollectionDefinition(AsyncDurabilityGraph.Name)]
-public sealed class AsyncDurabilityGraphs : ICollectionFixture<AsyncDurabilityGraph>;
-
-[CollectionDefinition(DelayedReplicasGraph.Name)]
+[CollectionDefinition(DelayedReplicasGraph.Name, DisableParallelization = true)]
 public sealed class DelayedReplicasGraphs : ICollectionFixture<DelayedReplicasGraph>;
 
+// One read and one write, nothing timed: side by side with the template and the benchmark.
 [CollectionDefinition(NoReplicasGraph.Name)]
 public sealed class NoReplicasGraphs : ICollectionFixture<NoReplicasGraph>;

@@ -11,5 +11,5 @@ public sealed class PatientGatewayGraph : GraphFixture
     protected override IEnumerable<string> Arguments => ["--Gateway:AttemptTimeout=00:00:30", "--Gateway:TotalTimeout=00:01:00"];
 }
 
-[CollectionDefinition(PatientGatewayGraph.Name)]
+[CollectionDefinition(PatientGatewayGraph.Name, DisableParallelization = true)]
 public sealed class PatientGatewayGraphs : ICollectionFixture<PatientGatewayGraph>;

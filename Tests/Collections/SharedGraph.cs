@@ -4,7 +4,7 @@ namespace Replication.Tests.Kit;
 /// Tests that only read and write through the API share one graph. Tests that break things
 /// (kill, promote) get a collection, and a graph, of their own.
 /// </summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SharedGraph : ICollectionFixture<GraphFixture>
 {
     public const string Name = "Shared graph";

@@ -7,6 +7,7 @@ namespace Replication.Tests.ContainerRuntime;
 /// <c>Postgres:Runtime=Auto</c> asks the configured container runtime (<c>docker info</c>, or the runtime named by
 /// ASPIRE_CONTAINER_RUNTIME) and waits a bounded time for the answer. Stand-in runtimes are tiny shell scripts.
 /// </summary>
+[Collection(RunsAlone.Name)]
 public sealed class RuntimeSelectionTests : IDisposable
 {
     private readonly string scripts = Directory.CreateTempSubdirectory("fake-container-runtime-").FullName;

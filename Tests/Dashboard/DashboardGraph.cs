@@ -3,7 +3,7 @@ using Replication.Tests.Kit;
 namespace Replication.Tests.Dashboard;
 
 /// <summary>The whole graph with the Aspire dashboard running (on ports and with a login token the test host picks).</summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class DashboardGraph : ICollectionFixture<DashboardGraphFixture>
 {
     public const string Name = "Dashboard graph";

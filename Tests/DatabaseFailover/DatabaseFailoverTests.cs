@@ -54,8 +54,9 @@ public sealed class SyncDurabilityFailoverTests(SyncDurabilityGraph graph) : Syn
 [Collection(ContainerGraph.Name)]
 public sealed class SyncDurabilityFailoverOnContainersTests(ContainerGraphFixture graph) : SyncDurabilityFailoverScenarios<ContainerGraphFixture>(graph);
 
-[Collection(AsyncDurabilityGraph.Name)]
-public sealed class AsyncDurabilityFailoverTests(AsyncDurabilityGraph graph)
+// The default graph is Async.
+[Collection(ServiceFaultsGraph.Name)]
+public sealed class AsyncDurabilityFailoverTests(GraphFixture graph)
 {
     [Fact]
     public async Task PrimaryKilledUnderWrites_WritesResume_LossesAreReported_AndTheOldPrimaryRejoinsAsAReplica()

@@ -29,5 +29,6 @@ public abstract class CheckerNegativeControl<TGraph>(TGraph graph) where TGraph 
     }
 }
 
-[Collection(AsyncDurabilityGraph.Name)]
-public sealed class AsyncCheckerNegativeControl(AsyncDurabilityGraph graph) : CheckerNegativeControl<AsyncDurabilityGraph>(graph);
+// The default graph is Async.
+[Collection(ServiceFaultsGraph.Name)]
+public sealed class AsyncCheckerNegativeControl(GraphFixture graph) : CheckerNegativeControl<GraphFixture>(graph);

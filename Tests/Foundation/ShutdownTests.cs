@@ -24,7 +24,7 @@ public sealed class ShutdownTests
         }
         finally
         {
-            await graph.DisposeAsync();
+            await graph.StopAsync();
         }
 
         await Poll.UntilAsync(_ => Task.FromResult(!processes.Any(process => ProcessTree.IsAlive(process.Pid))),

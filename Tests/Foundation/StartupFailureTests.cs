@@ -3,6 +3,7 @@ using Replication.Tests.Kit;
 namespace Replication.Tests.Foundation;
 
 /// <summary>What the machine lacks stops the AppHost at once, with one line saying what to do, and no stack trace.</summary>
+[Collection(RunsAlone.Name)]
 public sealed class StartupFailureTests
 {
     [Fact]

@@ -30,7 +30,7 @@ public class ContainerGraphFixture : GraphFixture
 /// <summary>
 /// A container graph whose nodes keep their data in named volumes (<c>Postgres:DataVolumes=true</c>), so it survives
 /// <see cref="GraphFixture.RestartAsync"/>. The volumes are the fixture's: it refuses to start on volumes that exist
-/// already (a developer's own <c>dotnet run</c> of this checkout names them the same), and removes them when disposed.
+/// already (a developer's own <c>dotnet run</c> of this checkout names them the same), and removes them once the graph has stopped.
 /// </summary>
 public class DataVolumesGraphFixture : ContainerGraphFixture
 {
@@ -65,10 +65,9 @@ public class DataVolumesGraphFixture : ContainerGraphFixture
         volumes = named;
     }
 
-    public override async ValueTask DisposeAsync()
+    protected override async Task StopAndCleanUpAsync()
     {
-        GC.SuppressFinalize(this);
-        await base.DisposeAsync();
+        await base.StopAndCleanUpAsync();
         if (volumes.Count > 0)
         {
             await ContainerEngine.RunAsync(["volume", "rm", "--force", .. volumes]);

@@ -11,12 +11,6 @@ public sealed class SyncDurabilityGraph : GraphFixture
     protected override IEnumerable<string> Arguments => ["--Postgres:Durability=Sync", "--Postgres:Replicas=3"];
 }
 
-/// <summary>A graph with the default asynchronous replication.</summary>
-public sealed class AsyncDurabilityGraph : GraphFixture
-{
-    public const string Name = "Async durability";
-}
-
 /// <summary>Replicas that apply WAL 300 ms late, so a read that ignores its consistency token would be stale.</summary>
 public sealed class DelayedReplicasGraph : GraphFixture
 {

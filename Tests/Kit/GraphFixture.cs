@@ -63,6 +63,9 @@ public class GraphFixture : IAsyncLifetime
         {
             await BootAsync();
         }
+
+        // The previous collection's graph may still be stopping (GraphTeardowns): this graph's tests start after it.
+        await GraphTeardowns.WaitUntilStoppedAsync();
     }
 
     /// <summary>Skips the calling test, with <see cref="SkipReason"/>, when the graph cannot boot here.</summary>
@@ -128,13 +131,27 @@ public class GraphFixture : IAsyncLifetime
         BootTime = stopwatch.Elapsed;
     }
 
-    public virtual async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the graph and removes what it leaves behind; while <see cref="GraphTeardowns"/> is an assembly fixture, it
+    /// returns at once and the stop finishes while the next collection's graph boots.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
         GC.SuppressFinalize(this);
-        await StopAsync();
+        if (GraphTeardowns.Enabled)
+        {
+            GraphTeardowns.Add(StopAndCleanUpAsync());
+            return;
+        }
+
+        await StopAndCleanUpAsync();
     }
 
-    private async Task StopAsync()
+    /// <summary>What disposing the fixture does: stop the graph, then remove what outlives it (e.g. data volumes).</summary>
+    protected virtual Task StopAndCleanUpAsync() => StopAsync();
+
+    /// <summary>Stops the AppHost as Ctrl+C would and returns once its resources have stopped.</summary>
+    public async Task StopAsync()
     {
         Gateway?.Dispose();
         Gateway = null!;

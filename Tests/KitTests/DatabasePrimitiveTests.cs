@@ -90,7 +90,7 @@ public abstract class DatabasePrimitiveScenarios<TGraph>(TGraph graph) : GraphSc
     }
 }
 
-[Collection(DatabaseFaultsGraph.Name)]
+[Collection(ServiceFaultsGraph.Name)]
 public sealed class DatabasePrimitiveTests(GraphFixture graph) : DatabasePrimitiveScenarios<GraphFixture>(graph)
 {
     // Processes only: a node freeze signals the node's processes, which a container keeps in its own namespace.

@@ -104,7 +104,7 @@ public sealed class TemplateTests(TemplatePackage template)
         Assert.DoesNotContain(solution.Files(), file => file.StartsWith("Tests/", StringComparison.Ordinal) || file.StartsWith("Benchmarks/", StringComparison.Ordinal) || file.EndsWith(".sln", StringComparison.Ordinal));
         Assert.DoesNotContain(solution.Files(), file => file.StartsWith(".ci/", StringComparison.Ordinal) || file.StartsWith(".template.config/", StringComparison.Ordinal) || file.StartsWith("template/", StringComparison.Ordinal));
 
-        var build = await DotnetCommand.RunAsync(solution.Directory, TimeSpan.FromMinutes(5), "build", "AppHost");
+        var build = await DotnetCommand.RunAsync(solution.Directory, TemplatePackage.BuildTimeout, "build", "AppHost");
         Assert.True(build.Succeeded, build.ToString());
         Assert.Matches(@"\b0 Warning\(s\)", build.Output);
     }
