@@ -56,11 +56,8 @@ public static class GatewayOverheadTables
         return table;
     }
 
-    private static string OwnMilliseconds(IEnumerable<double> seconds)
-    {
-        var ordered = seconds.Order().ToList();
-        return (ordered[ordered.Count / 2] * 1000).ToString("F2", CultureInfo.InvariantCulture);
-    }
+    private static string OwnMilliseconds(IEnumerable<double> seconds) =>
+        (OverheadMedian.MedianOf(seconds) * 1000).ToString("F2", CultureInfo.InvariantCulture);
 
     public static ResultTable AddedLatency(
         string key, LoadGenerator generator, IReadOnlyList<OverheadTarget> targets, IReadOnlyDictionary<OverheadCell, List<OverheadRun>> runs, BenchmarkSettings settings)
@@ -102,7 +99,7 @@ public sealed record OverheadMedian(
             runs.Sum(run => run.Result.ServedByBackup));
     }
 
-    private static double MedianOf(IEnumerable<double> values)
+    internal static double MedianOf(IEnumerable<double> values)
     {
         var ordered = values.Order().ToList();
         return ordered.Count % 2 == 1 ? ordered[ordered.Count / 2] : (ordered[ordered.Count / 2 - 1] + ordered[ordered.Count / 2]) / 2;
