@@ -28,6 +28,9 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         var byReplicas = new List<ScalePoint>();
         DatabaseFailoverResult? asyncFailover = null;
 
+        // In process and first, before any graph shares the machine.
+        await SectionAsync(PipelineCostSection.Key, "Gateway pipeline", () => PipelineCostSection.RunAsync(settings, cancellationToken));
+
         string[] comparisonSections = [GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey, "service-failover"];
         string[] defaultGraphSections = ["scale-clients", "memory", "soak", "replication-lag", "database-failover"];
         // The smoke run carries every section of the default graph on the comparison graph too: one boot fewer.
