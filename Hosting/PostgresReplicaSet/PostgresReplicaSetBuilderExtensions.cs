@@ -88,21 +88,9 @@ public static class PostgresReplicaSetBuilderExtensions
 
         if (options.HaManager == PostgresHaManager.Patroni)
         {
-            // The supervisor opens its set once it has found the primary; under Patroni pg-0 is ready once it leads,
-            // i.e. once its post_bootstrap made the roles and databases.
-            nodes[0].OnResourceReady(async (_, readyEvent, _) =>
-            {
-                var notifications = readyEvent.Services.GetRequiredService<ResourceNotificationService>();
-                IResource[] bootstrapped = [replicaSet, .. replicaSet.Databases];
-                foreach (var resource in bootstrapped.Where(resource => !notifications.IsRunning(resource)))
-                {
-                    await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
-                    {
-                        State = KnownResourceStates.Running,
-                        StartTimeStamp = DateTime.UtcNow,
-                    });
-                }
-            });
+            // Under Patroni pg-0 is ready once it leads, i.e. once its post_bootstrap made the roles and databases.
+            nodes[0].OnResourceReady((_, readyEvent, _) =>
+                readyEvent.Services.GetRequiredService<ResourceNotificationService>().OpenAsync(replicaSet));
         }
 
         return replicaSetBuilder;

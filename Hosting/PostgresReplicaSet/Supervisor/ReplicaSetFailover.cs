@@ -163,23 +163,11 @@ internal sealed class ReplicaSetFailover(
     private async Task RecordPrimaryAsync(PostgresReplicaSetResource replicaSet, PostgresNode primary)
     {
         primaries[replicaSet] = primary;
-        var opening = !notifications.IsRunning(replicaSet);
         await notifications.PublishUpdateAsync(replicaSet, snapshot => snapshot with
         {
             Properties = snapshot.Properties.With(ReplicaSetProperties.Primary, primary.Name),
         });
-        if (opening)
-        {
-            IResource[] opened = [replicaSet, .. replicaSet.Databases];
-            foreach (var resource in opened)
-            {
-                await notifications.PublishUpdateAsync(resource, snapshot => snapshot with
-                {
-                    State = KnownResourceStates.Running,
-                    StartTimeStamp = DateTime.UtcNow,
-                });
-            }
-        }
+        await notifications.OpenAsync(replicaSet);
     }
 
     private async Task FenceAsync(PostgresReplicaSetResource replicaSet, PostgresNode former, ILogger log, CancellationToken cancellationToken)
