@@ -57,7 +57,8 @@ public static class DatabaseFailoverScenario
         // From here the fault is in force: a write sent later can be acknowledged only by a new primary. (Writes sent in the
         // moment it takes, and acknowledged by the dying primary, do not count as writes that resumed.)
         var inForce = load.Elapsed;
-        var newPrimary = await graph.Database.WaitForNewPrimaryAsync(formerPrimary, promotionTimeout, cancellationToken);
+        var newPrimary = await NodeStatusReport.OnTimeoutAsync(graph,
+            () => graph.Database.WaitForNewPrimaryAsync(formerPrimary, promotionTimeout, cancellationToken));
         var timeToPromotion = sinceKill.Elapsed;
 
         // Keep writing until writes have clearly resumed through the new primary.

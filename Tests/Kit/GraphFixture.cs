@@ -114,7 +114,7 @@ public class GraphFixture : IAsyncLifetime
             await BeforeStartAsync(App);
             await App.StartAsync(startingOrStopped.Token);
             // After the start, when Aspire has named each resource's instances; earlier lines come from the backlog.
-            logs = ResourceLogCollector.Start(App);
+            logs = ResourceLogCollector.Start(App, GetType().Name);
             await WaitUntilEveryResourceIsHealthyAsync(startingOrStopped.Token);
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)

@@ -6,13 +6,27 @@ namespace Replication.Tests.Kit;
 public sealed class ResourceLogCollector : IAsyncDisposable
 {
     private const int LinesKept = 40;
+    private const string LogDirectoryVariable = "REPLICATION_RESOURCE_LOG_DIR";
+    private static int boots;
+    private string? logDirectory;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> lines = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> watchers = [];
 
-    public static ResourceLogCollector Start(DistributedApplication app)
+    /// <summary>
+    /// Starts watching every resource of <paramref name="app"/>. With <c>REPLICATION_RESOURCE_LOG_DIR</c> set, every line
+    /// is also kept, stamped when it arrived, in <c>&lt;dir&gt;/&lt;graph&gt;-&lt;n&gt;/&lt;resource&gt;.log</c>: one directory
+    /// per boot, since graphs side by side have resources of the same names.
+    /// </summary>
+    public static ResourceLogCollector Start(DistributedApplication app, string graphName)
     {
         var collector = new ResourceLogCollector();
+        if (Environment.GetEnvironmentVariable(LogDirectoryVariable) is { Length: > 0 } root)
+        {
+            collector.logDirectory = Path.Combine(root, $"{graphName}-{Interlocked.Increment(ref boots)}");
+            Directory.CreateDirectory(collector.logDirectory);
+        }
+
         var loggerService = app.Services.GetRequiredService<ResourceLoggerService>();
         foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)
         {
@@ -35,6 +49,8 @@ public sealed class ResourceLogCollector : IAsyncDisposable
     private async Task WatchAsync(ResourceLoggerService loggerService, IResource resource)
     {
         var queue = lines.GetOrAdd(resource.Name, _ => new ConcurrentQueue<string>());
+        using var file = logDirectory is null ? null : new StreamWriter(Path.Combine(logDirectory, resource.Name + ".log"), append: true) { AutoFlush = true };
+
         try
         {
             // By resource, not by name: Aspire logs a project under its instance id (gateway-xyz), not its name.
@@ -43,6 +59,7 @@ public sealed class ResourceLogCollector : IAsyncDisposable
                 foreach (var line in batch)
                 {
                     queue.Enqueue(line.Content);
+                    file?.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {line.Content}");
                     while (queue.Count > LinesKept)
                     {
                         queue.TryDequeue(out _);
