@@ -49,7 +49,13 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
     /// <summary>Arrange, inject, wait for the new primary, bring the former one back, then read every acknowledged write back.</summary>
     protected async Task RunAsync(Func<string, string> describe, Func<string, Task> inject, Func<Task>? beforeRejoin = null)
     {
-        var result = await DatabaseFailoverScenario.FaultPrimaryUnderWritesAsync(Graph, describe, inject, HaManager.FailoverBound, Token);
+        // Checked again just before the fault, not only in the repair: under Patroni's synchronous mode a primary lost while
+        // no standby is named is, rightly, not replaced (PrimaryNodeKilledWhileNoStandbyIsSynchronous).
+        var result = await DatabaseFailoverScenario.FaultPrimaryUnderWritesAsync(Graph, describe, async primary =>
+        {
+            await HaManager.WaitForSynchronousStandbyAsync(Token);
+            await inject(primary);
+        }, HaManager.FailoverBound, Token);
         var formerPrimary = result.FormerPrimary;
         TestContext.Current.TestOutputHelper?.WriteLine($"{HaManager.ReplicaSet.Options.HaManager} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
         Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the new primary: {result}");
@@ -93,6 +99,46 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
         TestContext.Current.TestOutputHelper?.WriteLine($"{writes}\n{report}");
         Assert.True(load.AcknowledgedWritesSince(dead) > 0, $"No write was acknowledged after {member} died: {report}");
         Assert.True(writes.Lost == 0, $"Acknowledged writes were lost: {writes}");
+        Assert.Equal([primary], await HaManager.WritableNodesAsync(Token));
+    }
+
+    // In synchronous mode only the members Patroni's /sync key names may take the leader lock. Standbys that stop
+    // answering for longer than the ttl are taken out of it, and a primary that dies then leaves no replica allowed to
+    // lead (either might lack writes it acknowledged) until the former primary is back. A repair that waited for a
+    // primary before starting the dead node would wait for ever (a CI run lost a primary so, and every later scenario).
+    [Fact]
+    public async Task PrimaryNodeKilledWhileNoStandbyIsSynchronous_NoReplicaIsPromoted_TheRepairBringsTheFormerPrimaryBack()
+    {
+        var primary = await Graph.Database.FindPrimaryAsync(Token);
+        var standbys = HaManager.ReplicaSet.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
+        var frozen = new List<FrozenNode>();
+        try
+        {
+            foreach (var standby in standbys)
+            {
+                frozen.Add(await NodeFaults.FreezeAsync(standby, primary, Token));
+            }
+
+            // Their member keys expire after the ttl; the leader's next loop takes them out of the /sync key.
+            await Poll.UntilOrThrowAsync(_ => Task.FromResult(!HaManager.IsSynchronousStandbyNamed), HaManager.FailoverBound,
+                TimeSpan.FromMilliseconds(200), "Patroni to name no synchronous standby", Token);
+            await Task.Delay(TimeSpan.FromSeconds(HaManager.ReplicaSet.Options.Patroni.LoopWait * 3), Token);
+            await NodeFaults.KillNodeAsync(primary, Token);
+        }
+        finally
+        {
+            foreach (var node in frozen)
+            {
+                await node.ThawAsync();
+            }
+        }
+
+        var promoted = await Poll.UntilAsync(async token => await Graph.Database.TryFindPrimaryAsync(token) is not null,
+            HaManager.FailoverBound, TimeSpan.FromMilliseconds(500), Token);
+        Assert.False(promoted, $"A replica was promoted though Patroni named none synchronous:\n{NodeStatusReport.Describe(Graph)}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"No primary {HaManager.FailoverBound.TotalSeconds:F0} s after {primary} was killed:\n{NodeStatusReport.Describe(Graph)}");
+
+        await GraphRepair.RestoreAsync(Graph, line => TestContext.Current.TestOutputHelper?.WriteLine(line), Token);
         Assert.Equal([primary], await HaManager.WritableNodesAsync(Token));
     }
 }

@@ -49,11 +49,17 @@ public sealed class HaManager(DistributedApplication app)
         }
         else if (!database.IsNodeRunning(formerPrimary))
         {
-            var started = await app.ResourceCommands.ExecuteCommandAsync(formerPrimary, KnownResourceCommands.StartCommand, cancellationToken);
-            Assert.True(started.Success, $"Start {formerPrimary} failed: {started.Message}");
+            await StartNodeAsync(formerPrimary, cancellationToken);
         }
 
         await database.WaitForStandbysAsync(primary, [formerPrimary], FailoverBound, cancellationToken);
+    }
+
+    /// <summary>Starts a node's resource again (under Patroni: its Patroni, which rejoins or leads by itself).</summary>
+    public async Task StartNodeAsync(string node, CancellationToken cancellationToken)
+    {
+        var started = await app.ResourceCommands.ExecuteCommandAsync(node, KnownResourceCommands.StartCommand, cancellationToken);
+        Assert.True(started.Success, $"Start {node} failed: {started.Message}");
     }
 
     /// <summary>
@@ -63,9 +69,12 @@ public sealed class HaManager(DistributedApplication app)
     /// </summary>
     public Task WaitForSynchronousStandbyAsync(CancellationToken cancellationToken) =>
         IsPatroni && ReplicaSet.Options.Durability == PostgresDurability.Sync && ReplicaSet.Nodes.Count > 1
-            ? Poll.UntilOrThrowAsync(_ => Task.FromResult(ReplicaSet.Nodes.Any(node => SyncStateOf(node.Name) == "sync")),
+            ? Poll.UntilOrThrowAsync(_ => Task.FromResult(IsSynchronousStandbyNamed),
                 FailoverBound, TimeSpan.FromMilliseconds(200), "Patroni to name a synchronous standby", cancellationToken)
             : Task.CompletedTask;
+
+    /// <summary>Whether a node is named synchronous standby now, as the HA manager last reported (under Patroni: its /sync key).</summary>
+    public bool IsSynchronousStandbyNamed => ReplicaSet.Nodes.Any(node => SyncStateOf(node.Name) == "sync");
 
     private string? SyncStateOf(string node) =>
         app.ResourceNotifications.TryGetCurrentState(node, out var state)

@@ -15,9 +15,25 @@ public static class GraphRepair
     {
         var database = graph.Database;
         var haManager = new HaManager(graph.App);
+        // Under Patroni a node that is not running is started first: in synchronous mode only the members the /sync key
+        // names may take the leader lock, and when the primary died while it named no live standby, the dead former
+        // primary is the only one that can lead again. Waiting for a primary before starting it would wait for ever.
+        if (haManager.IsPatroni)
+        {
+            foreach (var node in database.Nodes.Select(node => node.Name).Where(name => !database.IsNodeRunning(name)))
+            {
+                log?.Invoke($"repair: starting {node}");
+                await haManager.StartNodeAsync(node, cancellationToken);
+            }
+        }
+
         string? primary = null;
-        await Poll.UntilOrThrowAsync(async token => (primary = await database.TryFindPrimaryAsync(token)) is not null,
-            haManager.FailoverBound, TimeSpan.FromMilliseconds(100), "a primary", cancellationToken);
+        await NodeStatusReport.OnTimeoutAsync(graph, async () =>
+        {
+            await Poll.UntilOrThrowAsync(async token => (primary = await database.TryFindPrimaryAsync(token)) is not null,
+                haManager.FailoverBound, TimeSpan.FromMilliseconds(100), "a primary", cancellationToken);
+            return primary;
+        });
         var others = database.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
 
         // A running replica that was frozen or repointed follows by itself within moments; only what does not, and what
