@@ -7,9 +7,9 @@ namespace Replication.Tests.Kit;
 /// (FailoverAfter 3 s, the hedging delay, the attempt timeout) is marked: a build or a load generator beside it would
 /// turn those bounds into noise. What runs side by side claims nothing about time (the template's builds and its
 /// generated solution, the benchmark's smoke run, whose figures are checked for plausibility only, the graph's
-/// shutdown, the graph without replicas, the manifest tests, in-process checks). Patroni's graph runs alone too: its
-/// bounds are generous (three leader locks plus 30 s), but beside those builds a killed primary was once not
-/// replaced within them.
+/// shutdown, the graph without replicas, the manifest tests, in-process checks), plus Patroni's graph: it fails over
+/// after a 20 s leader lock, its scenarios' bounds are three times that plus 30 s, and what they assert is what was
+/// lost, never how fast; it is the longest collection, and mostly waits.
 /// </summary>
 /// <remarks>
 /// This collection takes the tests without a graph that start processes under a short timeout; like a graph's
