@@ -55,7 +55,7 @@ public static class PipelineCostSection
             invoker.Dispose();
         }
 
-        table.Notes.Add($"Each row: {Concurrency} concurrent loops of {requestsPerWorker:N0} GET requests (after {requestsPerWorker / 10:N0} not counted), each a new HttpRequestMessage as YARP's forwarder makes one; the in-memory service yields once (as a socket completes asynchronously) and answers 200.");
+        table.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"Each row: {Concurrency} concurrent loops of {requestsPerWorker:N0} GET requests (after {requestsPerWorker / 10:N0} not counted), each a new HttpRequestMessage as YARP's forwarder makes one; the in-memory service yields once (as a socket completes asynchronously) and answers 200."));
         table.Notes.Add("CPU µs/req: the benchmark process's CPU time over the loops divided by their requests, so it includes the thread pool's scheduling; allocated: GC.GetTotalAllocatedBytes. \"− service alone\": over the first row.");
         table.Notes.Add("The gateway's row is its own registration (AddServiceDefaults + AddServiceForwarding), with only the socket handler replaced; the host is not started, so no OpenTelemetry listener records anything. The standard hedging row is the handler the gateway used before its own pipeline, on the same service discovery.");
         return table;
