@@ -109,15 +109,13 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
     [Fact]
     public async Task PrimaryNodeKilledWhileNoStandbyIsSynchronous_NoReplicaIsPromoted_TheRepairBringsTheFormerPrimaryBack()
     {
+        Action<string> output = line => TestContext.Current.TestOutputHelper?.WriteLine(line);
         var primary = await Graph.Database.FindPrimaryAsync(Token);
-        var standbys = HaManager.ReplicaSet.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
-        var frozen = new List<FrozenNode>();
+        var context = new NemesisContext(Graph, new OperationHistory(), output);
+        var freeze = new FreezeStandbys();
         try
         {
-            foreach (var standby in standbys)
-            {
-                frozen.Add(await NodeFaults.FreezeAsync(standby, primary, Token));
-            }
+            await freeze.StartAsync(context, Token);
 
             // Their member keys expire after the ttl; the leader's next loop takes them out of the /sync key.
             await Poll.UntilOrThrowAsync(_ => Task.FromResult(!HaManager.IsSynchronousStandbyNamed), HaManager.FailoverBound,
@@ -127,10 +125,7 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
         }
         finally
         {
-            foreach (var node in frozen)
-            {
-                await node.ThawAsync();
-            }
+            await freeze.StopAsync(context, Token);
         }
 
         // A replica allowed to lead takes the lock once the ttl has run out, within a loop or two (20 to 23 s after the last
@@ -139,9 +134,9 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
         var promoted = await Poll.UntilAsync(async token => await Graph.Database.TryFindPrimaryAsync(token) is not null,
             waited, TimeSpan.FromMilliseconds(500), Token);
         Assert.False(promoted, $"A replica was promoted though Patroni named none synchronous:\n{NodeStatusReport.Describe(Graph)}");
-        TestContext.Current.TestOutputHelper?.WriteLine($"No primary {waited.TotalSeconds:F0} s after {primary} was killed:\n{NodeStatusReport.Describe(Graph)}");
+        output($"No primary {waited.TotalSeconds:F0} s after {primary} was killed:\n{NodeStatusReport.Describe(Graph)}");
 
-        await GraphRepair.RestoreAsync(Graph, line => TestContext.Current.TestOutputHelper?.WriteLine(line), Token);
+        await GraphRepair.RestoreAsync(Graph, output, Token);
         Assert.Equal([primary], await HaManager.WritableNodesAsync(Token));
     }
 }
