@@ -51,7 +51,13 @@ public sealed class NodeFaults(DistributedApplication app)
             FrozenNode.Send(pid, Signal.Stop);
         }
 
-        return new FrozenNode(nodeName, [.. walsenders, .. StopEverythingBelow(roots, walsenders)]);
+        var frozen = new FrozenNode(nodeName, [.. walsenders, .. StopEverythingBelow(roots, walsenders)]);
+
+        // SIGSTOP is delivered asynchronously: a process running on another core shows 'R' for a moment after kill()
+        // returned. Return once every process is stopped (or gone), so the caller's fault is in force.
+        await Poll.UntilAsync(_ => Task.FromResult(frozen.Processes.All(pid => ProcessTree.StateOf(pid) is null or 'T' or 't' or 'Z' or 'X')),
+            TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10), cancellationToken);
+        return frozen;
     }
 
     /// <summary>
