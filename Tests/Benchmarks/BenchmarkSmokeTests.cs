@@ -27,23 +27,25 @@ public sealed class BenchmarkSmokeTests
             // The benchmark's graphs die with it: DCP watches its process, and its dotnet-run AppHost is its child.
             var run = await CommandRunner.RunAsync("dotnet", [benchmarks, "--smoke", "--output", json], TimeSpan.FromMinutes(10), cancellationToken);
             TestContext.Current.TestOutputHelper?.WriteLine(run.StandardOutput);
-            Assert.True(run.Succeeded, $"The smoke run {run.Describe()}:\n{run.StandardError}");
+            // The report's own account of a failed section comes first: it names the section and its error.
+            Assert.True(File.Exists(json), $"The smoke run {run.Describe()} without writing its report. Its last progress lines:\n{LastLines(run.StandardError)}");
 
             using var report = JsonDocument.Parse(await File.ReadAllTextAsync(json, cancellationToken));
             var sections = report.RootElement.GetProperty("sections").EnumerateArray()
                 .ToDictionary(section => section.GetProperty("section").GetString()!, section => section);
-            foreach (var name in Sections)
-            {
-                Assert.True(sections.TryGetValue(name, out var section), $"No section {name} in the report.");
-                Assert.True(section.GetProperty("hasFigures").GetBoolean(), $"Section {name} produced no figures: {section}");
-            }
-
+            var missing = Sections.Where(name => !sections.ContainsKey(name)).ToList();
+            Assert.True(missing.Count == 0, $"No section {string.Join(", ", missing)} in the report.");
             var implausible = sections.Values.SelectMany(BenchmarkPlausibility.ProblemsIn).ToList();
             Assert.True(implausible.Count == 0, "Implausible figures in the report:\n" + string.Join("\n", implausible));
+            var empty = Sections.Where(name => !sections[name].GetProperty("hasFigures").GetBoolean()).ToList();
+            Assert.True(empty.Count == 0, $"No figures in section {string.Join(", ", empty)}.");
+            Assert.True(run.Succeeded, $"The smoke run {run.Describe()}. Its last progress lines:\n{LastLines(run.StandardError)}");
         }
         finally
         {
             File.Delete(json);
         }
     }
+
+    private static string LastLines(string text) => string.Join('\n', text.Split('\n').TakeLast(30));
 }
