@@ -9,7 +9,10 @@ internal static class ResourceStateExtensions
     private const string ProcessIdProperty = "executable.pid";
 
     public static bool IsRunning(this ResourceNotificationService notifications, IResource resource) =>
-        notifications.TryGetCurrentState(resource.Name, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+        notifications.TryGetCurrentState(resource.Name, out var state) && state.Snapshot.IsRunning();
+
+    /// <summary>Running now: a killed, stopped or exited resource is not; a frozen process still is.</summary>
+    public static bool IsRunning(this CustomResourceSnapshot snapshot) => snapshot.State?.Text == KnownResourceStates.Running;
 
     /// <summary>The process Aspire started for an executable or project resource (for a node, the postmaster itself).</summary>
     public static int? ProcessIdOf(this ResourceNotificationService notifications, string resourceName) =>

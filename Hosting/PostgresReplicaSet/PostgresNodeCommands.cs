@@ -51,7 +51,7 @@ public static class PostgresNodeCommands
             Description = "Make this replica the primary. A running primary is stopped and fenced first (a switchover).",
             ConfirmationMessage = $"Promote {node.Name} to primary? The current primary will be stopped and fenced.",
             IconName = "ArrowCircleUp",
-            UpdateState = context => IsRunning(context) && CurrentPrimary(context.Services, replicaSet) != node
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && CurrentPrimary(context.Services, replicaSet) != node
                 ? ResourceCommandState.Enabled
                 : ResourceCommandState.Disabled,
         });
@@ -103,7 +103,7 @@ public static class PostgresNodeCommands
             IconName = "ArrowSync",
             // A healthy, streaming replica has nothing to rejoin; a fenced, stopped or broken former primary or replica has.
             UpdateState = context => CurrentPrimary(context.Services, replicaSet) is { } primary && primary != node
-                                     && (IsFenced(context) || !IsRunning(context) || context.ResourceSnapshot.HealthStatus != HealthStatus.Healthy)
+                                     && (IsFenced(context) || !context.ResourceSnapshot.IsRunning() || context.ResourceSnapshot.HealthStatus != HealthStatus.Healthy)
                 ? ResourceCommandState.Enabled
                 : ResourceCommandState.Disabled,
         });
@@ -128,7 +128,7 @@ public static class PostgresNodeCommands
         {
             Description = "Each replica's replay lag behind the current primary, from pg_stat_replication.",
             IconName = "Timer",
-            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
         return builder.WithKillPostmasterCommand(node);
@@ -148,14 +148,11 @@ public static class PostgresNodeCommands
             Description = "SIGKILL the server, as a crash would. With automatic failover on, a replica is promoted.",
             ConfirmationMessage = $"Kill {node.Name}'s postmaster with SIGKILL?",
             IconName = "Flash",
-            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
     private static PostgresNode? CurrentPrimary(IServiceProvider services, PostgresReplicaSetResource replicaSet) =>
         services.GetRequiredService<ReplicaSetFailover>().CurrentPrimaryOf(replicaSet);
-
-    private static bool IsRunning(UpdateCommandStateContext context) =>
-        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
 
     private static bool IsFenced(UpdateCommandStateContext context) =>
         context.ResourceSnapshot.Properties.Any(property => property.Name == ReplicaSetProperties.Fenced && property.Value is not null);

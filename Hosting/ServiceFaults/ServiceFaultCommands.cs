@@ -46,7 +46,7 @@ public static class ServiceFaultCommands
             Description = "SIGKILL the service process, as a crash would. The gateway fails over to the other service.",
             ConfirmationMessage = $"Kill {name}'s process with SIGKILL? It stays down until you start it again.",
             IconName = "Flash",
-            UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
         service.WithCommand(Hang, "Hang for 10 s", async context =>
@@ -58,7 +58,7 @@ public static class ServiceFaultCommands
             Description = "Freeze the service process (SIGSTOP) for 10 s, then resume it (SIGCONT). Requests to it hang; the gateway hedges.",
             ConfirmationMessage = $"Freeze {name} for 10 seconds?",
             IconName = "PauseCircle",
-            UpdateState = context => IsRunning(context) && !IsHung(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && !IsHung(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
         service.WithCommand(FailHalfOfRequests, "Fail 50% of requests", async context =>
@@ -69,7 +69,7 @@ public static class ServiceFaultCommands
         {
             Description = "Make half of the service's requests answer 500 (a Polly chaos strategy inside the service), until Clear faults.",
             IconName = "ErrorCircle",
-            UpdateState = context => IsRunning(context) && !IsHung(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && !IsHung(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
         service.WithCommand(ClearFaults, "Clear faults", async context =>
@@ -80,15 +80,12 @@ public static class ServiceFaultCommands
         {
             Description = "Resume a hung process and stop failing or delaying requests.",
             IconName = "ArrowReset",
-            UpdateState = context => IsRunning(context) && (Has(context, ServiceFaultInjector.HangProperty) || Has(context, ServiceFaultInjector.RequestFaultsProperty))
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && (Has(context, ServiceFaultInjector.HangProperty) || Has(context, ServiceFaultInjector.RequestFaultsProperty))
                 ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
         return service;
     }
-
-    private static bool IsRunning(UpdateCommandStateContext context) =>
-        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
 
     private static bool IsHung(UpdateCommandStateContext context) => Has(context, ServiceFaultInjector.HangProperty);
 

@@ -8,10 +8,12 @@ public sealed class ResourceLogCollector : IAsyncDisposable
     private const int LinesKept = 40;
     private const string LogDirectoryVariable = "REPLICATION_RESOURCE_LOG_DIR";
     private static int boots;
-    private string? logDirectory;
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> lines = new();
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> watchers = [];
+    private readonly string? logDirectory;
+
+    private ResourceLogCollector(string? logDirectory) => this.logDirectory = logDirectory;
 
     /// <summary>
     /// Starts watching every resource of <paramref name="app"/>. With <c>REPLICATION_RESOURCE_LOG_DIR</c> set, every line
@@ -20,12 +22,10 @@ public sealed class ResourceLogCollector : IAsyncDisposable
     /// </summary>
     public static ResourceLogCollector Start(DistributedApplication app, string graphName)
     {
-        var collector = new ResourceLogCollector();
-        if (Environment.GetEnvironmentVariable(LogDirectoryVariable) is { Length: > 0 } root)
-        {
-            collector.logDirectory = Path.Combine(root, $"{graphName}-{Interlocked.Increment(ref boots)}");
-            Directory.CreateDirectory(collector.logDirectory);
-        }
+        var logDirectory = Environment.GetEnvironmentVariable(LogDirectoryVariable) is { Length: > 0 } root
+            ? Directory.CreateDirectory(Path.Combine(root, $"{graphName}-{Interlocked.Increment(ref boots)}")).FullName
+            : null;
+        var collector = new ResourceLogCollector(logDirectory);
 
         var loggerService = app.Services.GetRequiredService<ResourceLoggerService>();
         foreach (var resource in app.Services.GetRequiredService<DistributedApplicationModel>().Resources)

@@ -27,7 +27,7 @@ internal static class PatroniNodeCommands
                 Description = "Make this replica the leader now, even without a healthy primary: POST /failover with this node as the candidate. In synchronous mode only the sync standby qualifies.",
                 ConfirmationMessage = $"Fail over to {node.Name}?",
                 IconName = "ArrowCircleUp",
-                UpdateState = context => IsRunning(context) && !IsPrimary(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+                UpdateState = context => context.ResourceSnapshot.IsRunning() && !IsPrimary(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             });
 
         builder.WithCommand(PostgresNodeCommands.Restart, "Restart PostgreSQL", async context =>
@@ -36,7 +36,7 @@ internal static class PatroniNodeCommands
             {
                 Description = "Restart this node's PostgreSQL in place through Patroni (POST /restart); a primary keeps the leader lock.",
                 IconName = "ArrowClockwise",
-                UpdateState = context => IsRunning(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+                UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             });
 
         builder.WithCommand(PostgresNodeCommands.Reinit, "Reinit", async context =>
@@ -46,7 +46,7 @@ internal static class PatroniNodeCommands
                 Description = "Delete this replica's data and clone it again from the leader (POST /reinitialize).",
                 ConfirmationMessage = $"Reinitialize {node.Name}? Its data directory is deleted and copied again from the leader.",
                 IconName = "ArrowSync",
-                UpdateState = context => IsRunning(context) && !IsPrimary(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+                UpdateState = context => context.ResourceSnapshot.IsRunning() && !IsPrimary(context) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
             });
 
         return builder.WithKillPostmasterCommand(node);
@@ -54,9 +54,6 @@ internal static class PatroniNodeCommands
 
     private static ExecuteCommandResult Result(PatroniAnswer answer) =>
         answer.IsSuccess ? CommandResults.Success(answer.Body) : CommandResults.Failure($"Patroni answered {answer.Status}: {answer.Body}");
-
-    private static bool IsRunning(UpdateCommandStateContext context) =>
-        context.ResourceSnapshot.State?.Text == KnownResourceStates.Running;
 
     private static bool IsPrimary(UpdateCommandStateContext context) =>
         context.ResourceSnapshot.Properties.Any(property => property.Name == ReplicaSetProperties.Role && property.Value as string == NodeObservation.Primary);

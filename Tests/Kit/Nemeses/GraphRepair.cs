@@ -50,7 +50,7 @@ public static class GraphRepair
         await database.WaitForStandbysAsync(primary!, others, haManager.FailoverBound, cancellationToken);
         await haManager.WaitForSynchronousStandbyAsync(cancellationToken);
 
-        foreach (var service in Services.Where(service => !IsRunning(graph, service)))
+        foreach (var service in Services.Where(service => !graph.IsRunning(service)))
         {
             log?.Invoke($"repair: starting {service}");
             await graph.Faults.StartAsync(service, cancellationToken);
@@ -58,7 +58,4 @@ public static class GraphRepair
 
         await graph.WaitUntilBothServicesServeAsync(cancellationToken);
     }
-
-    private static bool IsRunning(GraphFixture graph, string resourceName) =>
-        graph.App.ResourceNotifications.TryGetCurrentState(resourceName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
 }
