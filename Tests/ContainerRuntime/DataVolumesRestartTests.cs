@@ -47,8 +47,5 @@ public sealed class DataVolumesRestartTests(DataVolumesGraphFixture graph)
         new[] { ResourceNames.ReplicaSet }.Concat(graph.Database.Nodes.Select(node => node.Name)).Select(name =>
             $"{name}: {Property(name, ReplicaSetProperties.Primary) ?? Property(name, ReplicaSetProperties.Role) ?? "-"}"));
 
-    private string? Property(string resource, string property) =>
-        graph.App.ResourceNotifications.TryGetCurrentState(resource, out var state)
-            ? state.Snapshot.Properties.FirstOrDefault(candidate => candidate.Name == property)?.Value?.ToString()
-            : null;
+    private string? Property(string resource, string property) => graph.App.SnapshotOf(resource).PropertyOf(property);
 }

@@ -207,8 +207,7 @@ public class GraphFixture : IAsyncLifetime
     }
 
     /// <summary>Whether the resource is Running now (a killed or stopped one is not; a frozen one is).</summary>
-    public bool IsRunning(string resourceName) =>
-        App.ResourceNotifications.TryGetCurrentState(resourceName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+    public bool IsRunning(string resourceName) => App.IsRunning(resourceName);
 
     /// <summary>
     /// Brings the gateway back to a clean state after a scenario: both services healthy and both circuits closed.

@@ -76,10 +76,7 @@ public sealed class HaManager(DistributedApplication app)
     /// <summary>Whether a node is named synchronous standby now, as the HA manager last reported (under Patroni: its /sync key).</summary>
     public bool IsSynchronousStandbyNamed => ReplicaSet.Nodes.Any(node => SyncStateOf(node.Name) == "sync");
 
-    private string? SyncStateOf(string node) =>
-        app.ResourceNotifications.TryGetCurrentState(node, out var state)
-            ? state.Snapshot.Properties.FirstOrDefault(property => property.Name == ReplicaSetProperties.SyncState)?.Value?.ToString()
-            : null;
+    private string? SyncStateOf(string node) => app.SnapshotOf(node).PropertyOf(ReplicaSetProperties.SyncState);
 
     /// <summary>Every node that accepts writes now, asked all at once: more than one is a split brain.</summary>
     public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken) => database.WritableNodesAsync(cancellationToken);

@@ -21,8 +21,8 @@ public static class NodeStatusReport
         var report = new System.Text.StringBuilder("Nodes:");
         foreach (var node in graph.Database.Nodes)
         {
-            var state = graph.App.ResourceNotifications.TryGetCurrentState(node.Name, out var resource) ? resource.Snapshot : null;
-            var properties = Shown.Select(name => $"{name}={state?.Properties.FirstOrDefault(property => property.Name == name)?.Value ?? "-"}");
+            var state = graph.App.SnapshotOf(node.Name);
+            var properties = Shown.Select(name => $"{name}={state.PropertyOf(name) ?? "-"}");
             report.Append($"\n- {node.Name}: {state?.State?.Text ?? "unknown"}; {string.Join(", ", properties)}");
             foreach (var line in graph.RecentLogs(node.Name).TakeLast(LinesPerNode))
             {

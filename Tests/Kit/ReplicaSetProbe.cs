@@ -243,8 +243,7 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     }
 
     /// <summary>Whether the node's resource is Running (a killed or stopped node is not, a frozen one is).</summary>
-    public bool IsNodeRunning(string nodeName) =>
-        app.ResourceNotifications.TryGetCurrentState(nodeName, out var state) && state.Snapshot.State?.Text == KnownResourceStates.Running;
+    public bool IsNodeRunning(string nodeName) => app.IsRunning(nodeName);
 
     public Task<bool> IsInRecoveryAsync(string nodeName, CancellationToken cancellationToken = default) =>
         QueryAsync<bool>(nodeName, "SELECT pg_is_in_recovery()", cancellationToken);
