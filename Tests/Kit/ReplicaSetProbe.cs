@@ -10,6 +10,9 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     /// <summary>How long Promote or Rejoin may take (a rejoin may copy the primary afresh with pg_basebackup).</summary>
     private static readonly TimeSpan NodeCommandTimeout = TimeSpan.FromMinutes(3);
 
+    /// <summary>How long <see cref="FindPrimaryAsync"/> asks before it concludes there is no primary.</summary>
+    private static readonly TimeSpan PrimaryAnswerTimeout = TimeSpan.FromSeconds(15);
+
     public IReadOnlyList<PostgresNode> Nodes { get; } =
         [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single().Nodes];
 
@@ -41,48 +44,78 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return (T)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>The node that is primary now (after a failover, not necessarily pg-0).</summary>
-    public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default) =>
-        await TryFindPrimaryAsync(cancellationToken) ?? throw new InvalidOperationException("No node is primary.");
+    /// <summary>
+    /// The node that is primary now (after a failover, not necessarily pg-0). A primary that cannot take a connection
+    /// at once (on a busy machine) is asked again, for up to <see cref="PrimaryAnswerTimeout"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No node answered as a primary in that time; says what each answered last.</exception>
+    public async Task<string> FindPrimaryAsync(CancellationToken cancellationToken = default)
+    {
+        string? primary = null;
+        IReadOnlyList<NodeRole> answers = [];
+        var found = await Poll.UntilAsync(async token =>
+        {
+            (primary, answers) = await AskForPrimaryAsync(Nodes, token);
+            return primary is not null;
+        }, PrimaryAnswerTimeout, TimeSpan.FromMilliseconds(250), cancellationToken);
+        return found
+            ? primary!
+            : throw new InvalidOperationException(
+                $"No node answered as primary within {PrimaryAnswerTimeout.TotalSeconds:F0} s. Last answers: {string.Join("; ", answers)}.");
+    }
 
     /// <summary>The node that is primary now, or null when none answers as one.</summary>
-    public Task<string?> TryFindPrimaryAsync(CancellationToken cancellationToken = default) => TryFindPrimaryAsync(Nodes, cancellationToken);
+    public async Task<string?> TryFindPrimaryAsync(CancellationToken cancellationToken = default) =>
+        (await AskForPrimaryAsync(Nodes, cancellationToken)).Primary;
 
     /// <summary>Every node that answers as a primary now: more than one is a split brain.</summary>
-    public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken = default) => WritableNodesAsync(Nodes, cancellationToken);
+    public async Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken = default) =>
+        [.. (await Task.WhenAll(Nodes.Select(node => RoleOfAsync(node.Name, cancellationToken)))).Where(role => role.IsPrimary).Select(role => role.Node)];
 
-    private async Task<string?> TryFindPrimaryAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken)
+    /// <summary>
+    /// Asks every candidate at once, and the first primary to answer wins: a frozen node answers nothing until its
+    /// connection times out. With no primary, every candidate's answer.
+    /// </summary>
+    private async Task<(string? Primary, IReadOnlyList<NodeRole> Answers)> AskForPrimaryAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken)
     {
-        // All at once, and the first primary to answer wins: a frozen node answers nothing until its connection times out.
-        var pending = candidates.Select(node => AsPrimaryAsync(node.Name, cancellationToken)).ToList();
+        var pending = candidates.Select(node => RoleOfAsync(node.Name, cancellationToken)).ToList();
+        var answers = new List<NodeRole>();
         while (pending.Count > 0)
         {
             var answered = await Task.WhenAny(pending);
-            if (await answered is { } primary)
+            var role = await answered;
+            if (role.IsPrimary)
             {
-                return primary;
+                return (role.Node, [role]);
             }
 
+            answers.Add(role);
             pending.Remove(answered);
         }
 
-        return null;
+        return (null, answers);
     }
 
-    private async Task<IReadOnlyList<string>> WritableNodesAsync(IEnumerable<PostgresNode> candidates, CancellationToken cancellationToken) =>
-        [.. (await Task.WhenAll(candidates.Select(node => AsPrimaryAsync(node.Name, cancellationToken)))).OfType<string>()];
-
-    /// <summary>The node's name if it answers as a primary; null if it is a standby, down or frozen.</summary>
-    private async Task<string?> AsPrimaryAsync(string nodeName, CancellationToken cancellationToken)
+    /// <summary>What the node says it is: primary or replica; or, when it does not answer (down, frozen, full), why.</summary>
+    private async Task<NodeRole> RoleOfAsync(string nodeName, CancellationToken cancellationToken)
     {
         try
         {
-            return await IsInRecoveryAsync(nodeName, cancellationToken) ? null : nodeName;
+            return new NodeRole(nodeName, await IsInRecoveryAsync(nodeName, cancellationToken) ? "replica" : NodeRole.Primary);
         }
-        catch (NpgsqlException)
+        catch (NpgsqlException exception)
         {
-            return null;
+            return new NodeRole(nodeName, exception.Message);
         }
+    }
+
+    private sealed record NodeRole(string Node, string Answer)
+    {
+        public const string Primary = "primary";
+
+        public bool IsPrimary => Answer == Primary;
+
+        public override string ToString() => $"{Node}: {Answer}";
     }
 
     /// <summary>How far each replica's replay is behind the primary, in bytes, from pg_stat_replication.</summary>
@@ -132,7 +165,7 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         string? primary = null;
         await Poll.UntilOrThrowAsync(async token =>
         {
-            primary = await TryFindPrimaryAsync(Nodes.Where(node => node.Name != formerPrimary), token);
+            primary = (await AskForPrimaryAsync(Nodes.Where(node => node.Name != formerPrimary), token)).Primary;
             return primary is not null;
         }, timeout, TimeSpan.FromMilliseconds(50), $"a node to replace {formerPrimary} as primary", cancellationToken);
         return primary!;
