@@ -96,25 +96,24 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         return (null, answers);
     }
 
-    /// <summary>What the node says it is: primary or replica; or, when it does not answer (down, frozen, full), why.</summary>
+    /// <summary>What the node says it is, primary or replica; or, when it does not answer (down, frozen, refusing connections), why.</summary>
     private async Task<NodeRole> RoleOfAsync(string nodeName, CancellationToken cancellationToken)
     {
         try
         {
-            return new NodeRole(nodeName, await IsInRecoveryAsync(nodeName, cancellationToken) ? "replica" : NodeRole.Primary);
+            return await IsInRecoveryAsync(nodeName, cancellationToken)
+                ? new NodeRole(nodeName, IsPrimary: false, "replica")
+                : new NodeRole(nodeName, IsPrimary: true, "primary");
         }
         catch (NpgsqlException exception)
         {
-            return new NodeRole(nodeName, exception.Message);
+            var reason = exception.InnerException is { } inner ? $"{exception.Message} ({inner.Message})" : exception.Message;
+            return new NodeRole(nodeName, IsPrimary: false, reason);
         }
     }
 
-    private sealed record NodeRole(string Node, string Answer)
+    private sealed record NodeRole(string Node, bool IsPrimary, string Answer)
     {
-        public const string Primary = "primary";
-
-        public bool IsPrimary => Answer == Primary;
-
         public override string ToString() => $"{Node}: {Answer}";
     }
 
