@@ -17,10 +17,10 @@ public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, s
 public sealed record OverheadCell(Workload Workload, int Connections, LoadGenerator Generator, OverheadTarget Target);
 
 /// <summary>
-/// One measured run, with the proxy's own CPU time during it (null for the direct path) and, for the gateway at one
-/// connection, its <c>gateway.added_latency</c> per second of the run.
+/// One measured run of <paramref name="Duration"/>, with the proxy's own CPU time during it (null for the direct path)
+/// and, for the gateway at one connection, its <c>gateway.added_latency</c> per second of the run.
 /// </summary>
-public sealed record OverheadRun(ThroughputResult Result, TimeSpan? ProxyCpu, IReadOnlyList<HistogramQuantiles>? AddedLatency = null);
+public sealed record OverheadRun(ThroughputResult Result, TimeSpan Duration, TimeSpan? ProxyCpu, IReadOnlyList<HistogramQuantiles>? AddedLatency = null);
 
 /// <summary>
 /// Direct to primaryservice, through the gateway and through the YARP baseline, each proxy with telemetry on and off;
@@ -86,6 +86,9 @@ public static class GatewayOverheadSection
         return tables;
     }
 
+    /// <summary>How many times longer than <see cref="BenchmarkSettings.OverheadDuration"/> a cell's window may grow.</summary>
+    public const int LongestWindowFactor = 4;
+
     private static async Task<OverheadRun> MeasureAsync(
         GraphFixture graph, OverheadCell cell, IReadOnlyList<string> paths, BenchmarkSettings settings, CancellationToken cancellationToken)
     {
@@ -95,14 +98,33 @@ public static class GatewayOverheadSection
             await generator.RunAsync(target.Address, workload, paths, connections, settings.OverheadWarmup, cancellationToken);
         }
 
+        // On a stalled machine a short window (a second, in smoke mode) can close before the first response: such a
+        // cell is measured again, twice as long, rather than reported at 0 req/s.
+        for (var duration = settings.OverheadDuration; ; duration *= 2)
+        {
+            var run = await MeasureOnceAsync(graph, cell, paths, duration, cancellationToken);
+            if (run.Result.Requests > 0 || duration >= settings.OverheadDuration * LongestWindowFactor)
+            {
+                return run;
+            }
+
+            Progress.Log($"Gateway overhead: {target.Name} (telemetry {target.TelemetryLabel}), {generator.Describe()}, {workload.Describe()}, {connections} connections " +
+                         $"answered nothing in {duration.TotalSeconds:F0} s (load average {LoadAverage.Now()}); measuring it again for {(duration * 2).TotalSeconds:F0} s");
+        }
+    }
+
+    private static async Task<OverheadRun> MeasureOnceAsync(
+        GraphFixture graph, OverheadCell cell, IReadOnlyList<string> paths, TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var (workload, connections, generator, target) = cell;
         var pid = target.Resource is null ? (int?)null : graph.Faults.ProcessOf(target.Resource);
         // Only where the latency is the figure: the reader's own aggregation would be a cost the other proxies do not pay.
         await using var addedLatency = connections == 1 && target.HasAddedLatencyMeter && pid is not null
             ? HistogramReader.Start(pid.Value, MeterNames.Gateway, AddedLatencyInstrument, TimeSpan.FromSeconds(1))
             : null;
         var cpuBefore = pid is null ? null : ProcessCpu.Of(pid.Value);
-        var result = await generator.RunAsync(target.Address, workload, paths, connections, settings.OverheadDuration, cancellationToken);
+        var result = await generator.RunAsync(target.Address, workload, paths, connections, duration, cancellationToken);
         var cpuAfter = pid is null ? null : ProcessCpu.Of(pid.Value);
-        return new OverheadRun(result, cpuAfter - cpuBefore, addedLatency is null ? null : await addedLatency.StopAsync());
+        return new OverheadRun(result, duration, cpuAfter - cpuBefore, addedLatency is null ? null : await addedLatency.StopAsync());
     }
 }

@@ -21,7 +21,7 @@ public static class GatewayOverheadTables
             {
                 OverheadMedian? Find(Func<OverheadTarget, bool> predicate) =>
                     targets.FirstOrDefault(predicate) is { } found && runs.TryGetValue(new OverheadCell(workload, connections, generator, found), out var list)
-                        ? OverheadMedian.Of(list, settings.OverheadDuration)
+                        ? OverheadMedian.Of(list)
                         : null;
 
                 var direct = Find(target => target.Resource is null);
@@ -44,6 +44,7 @@ public static class GatewayOverheadTables
                         (workload == Workload.Read
                             ? "Reads cycle through the seeded users."
                             : "Each write creates a user with a new email and no Idempotency-Key: the gateway adds one (so it may hedge or fail over the write); YARP forwards the write once, to one service."));
+        AddRemeasuredNote(table, settings, runs.Where(pair => pair.Key.Workload == workload && settings.OverheadConnections.Contains(pair.Key.Connections)).SelectMany(pair => pair.Value));
         table.Notes.Add("Load generators: wrk (C, an external process; 2 threads) and the benchmark's C# client (HttpClient loops in the benchmark's process, which also hosts the AppHost); " +
                         "each connection sends its next request when the last one answered. client CPU %: the load generator's CPU time over the run (100 % is one core; for the C# client, the whole benchmark process).");
         table.Notes.Add("Every proxy is its own process, started by Aspire the same way from a Release build, with the same ServiceDefaults, logging (Warning) and environment, " +
@@ -56,6 +57,17 @@ public static class GatewayOverheadTables
         return table;
     }
 
+    /// <summary>Says so when a cell's window held no response and was measured again for longer (<see cref="GatewayOverheadSection"/>).</summary>
+    private static void AddRemeasuredNote(ResultTable table, BenchmarkSettings settings, IEnumerable<OverheadRun> runs)
+    {
+        var longer = runs.Where(run => run.Duration > settings.OverheadDuration).ToList();
+        if (longer.Count > 0)
+        {
+            table.Notes.Add($"{longer.Count} of these runs answered nothing in their {settings.OverheadDuration.TotalSeconds:F0} s window and were measured again, " +
+                            $"twice as long each time (up to {GatewayOverheadSection.LongestWindowFactor}×): the machine stalled. Their figures are from the longer window.");
+        }
+    }
+
     private static string OwnMilliseconds(IEnumerable<double> seconds) =>
         (OverheadMedian.MedianOf(seconds) * 1000).ToString("F2", CultureInfo.InvariantCulture);
 
@@ -64,7 +76,7 @@ public static class GatewayOverheadTables
     {
         var table = new ResultTable(key, $"Added latency: GET /users/{{id}}, 1 connection, {generator.Describe()}, medians of {settings.OverheadRounds} rounds",
             "path", "telemetry", "req/s", "p50 ms", "p99 ms", "p50 − direct p50 ms", "proxy CPU µs/req", "own added p50 ms", "own added p99 ms");
-        var medians = targets.ToDictionary(target => target, target => OverheadMedian.Of(runs[new OverheadCell(Workload.Read, 1, generator, target)], settings.OverheadDuration));
+        var medians = targets.ToDictionary(target => target, target => OverheadMedian.Of(runs[new OverheadCell(Workload.Read, 1, generator, target)]));
         var direct = medians.First(pair => pair.Key.Resource is null).Value;
         foreach (var (target, median) in medians)
         {
@@ -75,6 +87,7 @@ public static class GatewayOverheadTables
                 own.Count == 0 ? null : OwnMilliseconds(own.Select(interval => interval.P99)));
         }
 
+        AddRemeasuredNote(table, settings, targets.SelectMany(target => runs[new OverheadCell(Workload.Read, 1, generator, target)]));
         table.Notes.Add("One connection, one request at a time: the p50 difference to the direct path is what the proxy adds to a request, its own work plus one more loopback hop.");
         table.Notes.Add("own added: the gateway's gateway.added_latency histogram (its time minus the answering attempt's time at the service), read from the gateway process over EventPipe " +
                         "as dotnet-counters does, one percentile per second of every round; the median of those. YARP has no such meter.");
@@ -86,11 +99,11 @@ public static class GatewayOverheadTables
 public sealed record OverheadMedian(
     double RequestsPerSecond, TimeSpan P50, TimeSpan P99, int Failed, string? ProxyCpuMicrosecondsPerRequest, string? ClientCpuPercent, int ServedByBackup)
 {
-    public static OverheadMedian Of(IReadOnlyList<OverheadRun> runs, TimeSpan duration)
+    public static OverheadMedian Of(IReadOnlyList<OverheadRun> runs)
     {
         var proxyCpu = runs.Where(run => run.ProxyCpu is not null && run.Result.Requests > 0)
             .Select(run => run.ProxyCpu!.Value.TotalMicroseconds / run.Result.Requests).ToList();
-        var clientCpu = runs.Where(run => run.Result.ClientCpu is not null).Select(run => 100 * run.Result.ClientCpu!.Value / duration).ToList();
+        var clientCpu = runs.Where(run => run.Result.ClientCpu is not null).Select(run => 100 * run.Result.ClientCpu!.Value / run.Duration).ToList();
         return new OverheadMedian(
             MedianOf(runs.Select(run => run.Result.RequestsPerSecond)), MedianOf(runs.Select(run => run.Result.P50)), MedianOf(runs.Select(run => run.Result.P99)),
             runs.Sum(run => run.Result.Failed),
