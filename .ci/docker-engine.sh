@@ -6,7 +6,10 @@
 #   .ci/docker-engine.sh stop DIR    stops what start started, by PID, and removes its bridge
 #
 # DIR holds everything: sockets, PIDs, logs, and the engine's data (images stay there from one start to the next).
-# The engine has its own bridge and address pool, and leaves iptables alone, so it can run beside another engine.
+# The engine has its own bridge and address pool, and does not manage iptables, so it can run beside another engine.
+# One thing it does add: an ACCEPT rule at the top of FORWARD for traffic inside its own address pool, removed at stop.
+# Without it, a host where another Docker engine ran (even one stopped since) drops the traffic between this engine's
+# containers: that engine left br_netfilter on (bridged frames go through iptables) and the FORWARD policy at DROP.
 set -euo pipefail
 
 command="${1:?usage: $0 start|stop DIR}"
@@ -19,6 +22,9 @@ dir="$(cd "$dir" && pwd)"
 key="$(printf '%s' "$dir" | sha256sum | cut -c1-10)"
 bridge="br$key" # Linux allows 15 characters.
 subnet_prefix="${REPLICATION_DOCKER_SUBNET_PREFIX:-10.$(( 16#${key:0:4} % 200 + 32 ))}"
+
+pool="$subnet_prefix.0.0/16"
+rule_comment="replication-engine $dir"
 
 answers() { DOCKER_HOST="unix://$dir/docker.sock" docker info >/dev/null 2>&1; }
 
@@ -38,7 +44,24 @@ stop_pid() {
     rm -f "$pidfile"
 }
 
+# The ACCEPT rule for the engine's own pool, in FORWARD: -C checks it, -I inserts it first, -D deletes it.
+forward_rule() {
+    local action="$1"; shift
+    iptables -w "$action" FORWARD "$@" -s "$pool" -d "$pool" -m comment --comment "$rule_comment" -j ACCEPT
+}
+
+allow_forwarding() {
+    command -v iptables >/dev/null 2>&1 || return 0
+    forward_rule -C 2>/dev/null || forward_rule -I 1
+}
+
+remove_forwarding() {
+    command -v iptables >/dev/null 2>&1 || return 0
+    while forward_rule -C 2>/dev/null; do forward_rule -D; done
+}
+
 start() {
+    allow_forwarding
     if answers; then
         echo "export DOCKER_HOST=unix://$dir/docker.sock"
         return 0
@@ -92,6 +115,7 @@ stop() {
     if ip link show "$bridge" >/dev/null 2>&1; then
         ip link delete "$bridge"
     fi
+    remove_forwarding
 }
 
 case "$command" in

@@ -22,17 +22,7 @@ public static class MemorySection
             loaded = GraphMemory.Measure(Environment.ProcessId, InProcessAppHost);
         }
 
-        var table = new ResultTable("memory", "Memory (MB) of every process in the graph, idle and under load",
-            "part", "processes", "idle RSS", "idle PSS", "load RSS", "load PSS");
-        foreach (var name in idle.Select(group => group.Name).Union(loaded.Select(group => group.Name)))
-        {
-            var before = idle.FirstOrDefault(group => group.Name == name);
-            var during = loaded.FirstOrDefault(group => group.Name == name);
-            table.Add(name, during?.Processes ?? before?.Processes, before?.RssMegabytes, before?.PssMegabytes, during?.RssMegabytes, during?.PssMegabytes);
-        }
-
-        table.Add("total", loaded.Sum(group => group.Processes), idle.Sum(group => group.RssMegabytes), idle.Sum(group => group.PssMegabytes),
-            loaded.Sum(group => group.RssMegabytes), loaded.Sum(group => group.PssMegabytes));
+        var table = MemoryTables.IdleAndLoad(idle, loaded);
         var largest = loaded.Where(group => group.Name != InProcessAppHost).MaxBy(group => group.PssMegabytes);
         table.Notes.Add("RSS counts shared pages in every process that maps them (PostgreSQL's shared buffers once per backend); PSS splits them, so PSS adds up. Read from /proc/<pid>/smaps_rollup.");
         table.Notes.Add($"Under load (LoadProbe, 16 clients without pause, 20 % writes) the largest part of the graph itself is {largest?.Name} ({largest?.PssMegabytes:F0} MB PSS).");
@@ -44,7 +34,7 @@ public static class MemorySection
     public static async Task<ResultTable> SoakAsync(GraphFixture graph, BenchmarkSettings settings, CancellationToken cancellationToken)
     {
         Progress.Log($"Memory: soak for {settings.SoakDuration.TotalMinutes:F1} min with repeated failovers");
-        var samples = new List<(TimeSpan At, IReadOnlyList<MemoryGroup> Groups)>();
+        var samples = new List<IReadOnlyList<MemoryGroup>>();
         var clock = Stopwatch.StartNew();
         var faults = 0;
         LoadReport report;
@@ -56,7 +46,7 @@ public static class MemorySection
             {
                 if (clock.Elapsed >= nextSample)
                 {
-                    samples.Add((clock.Elapsed, GraphMemory.Measure(Environment.ProcessId, InProcessAppHost)));
+                    samples.Add(GraphMemory.Measure(Environment.ProcessId, InProcessAppHost));
                     nextSample += settings.SoakSampleInterval;
                 }
 
@@ -70,24 +60,12 @@ public static class MemorySection
                 await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken);
             }
 
-            samples.Add((clock.Elapsed, GraphMemory.Measure(Environment.ProcessId, InProcessAppHost)));
+            samples.Add(GraphMemory.Measure(Environment.ProcessId, InProcessAppHost));
             report = await load.StopAsync();
         }
 
         await graph.WaitUntilBothServicesServeAsync(cancellationToken);
-        var table = new ResultTable("soak", $"Memory (PSS, MB) during a {settings.SoakDuration.TotalMinutes:F1}-minute soak with {faults} primaryservice faults",
-            "part", "start", "middle", "end", "max", "end − start");
-        var middle = samples[samples.Count / 2].Groups;
-        foreach (var name in samples[^1].Groups.Select(group => group.Name))
-        {
-            double? At(IReadOnlyList<MemoryGroup> groups) => groups.FirstOrDefault(group => group.Name == name)?.PssMegabytes;
-            var values = samples.Select(sample => At(sample.Groups)).OfType<double>().ToList();
-            table.Add(name, At(samples[0].Groups), At(middle), At(samples[^1].Groups), values.Max(), At(samples[^1].Groups) - At(samples[0].Groups));
-        }
-
-        table.Add("total", samples[0].Groups.Sum(group => group.PssMegabytes), middle.Sum(group => group.PssMegabytes),
-            samples[^1].Groups.Sum(group => group.PssMegabytes), samples.Max(sample => sample.Groups.Sum(group => group.PssMegabytes)),
-            samples[^1].Groups.Sum(group => group.PssMegabytes) - samples[0].Groups.Sum(group => group.PssMegabytes));
+        var table = MemoryTables.Soak(settings.SoakDuration, faults, samples);
         table.Notes.Add($"{samples.Count} samples; load: LoadProbe, 8 clients, 20 % writes, {report.Total} requests, {report.Failed} failed through the gateway. " +
                         "Faults in turn: primaryservice SIGKILLed and restarted, hung 2 s, 500s for 2 s. A restarted primaryservice starts again from a fresh process.");
         return table;

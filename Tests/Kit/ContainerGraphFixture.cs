@@ -23,6 +23,7 @@ public class ContainerGraphFixture : GraphFixture
         }
 
         image = await OfflinePostgresImage.ReferenceAsync();
+        await ContainerNetwork.EnsureContainersConnectAsync(image);
         return null;
     }
 }
