@@ -1,9 +1,11 @@
+using Replication.AppHost;
 using Replication.Contracts;
 
 var builder = DistributedApplication.CreateBuilder(args);
+builder.AddBootTimeline(); // Once the graph is ready, prints where its boot's time went.
 
-// Infrastructure: a PostgreSQL primary (pg-0) with streaming replicas (pg-1 … pg-N).
-var usersDb = builder.AddPostgresReplicaSet(ResourceNames.ReplicaSet)
+// Infrastructure: a PostgreSQL primary (pg-0) with streaming replicas (pg-1 … pg-N), as the Postgres section says.
+var usersDb = builder.AddPostgresReplicaSet(ResourceNames.ReplicaSet, PostgresConfiguration.From(builder.Configuration))
     .AddDatabase(ResourceNames.UsersDatabase);
 
 // Services: two deployments of the same users API; writes go to the primary, reads to replicas.

@@ -14,6 +14,10 @@ internal static class ResourceStateExtensions
     /// <summary>Running now: a killed, stopped or exited resource is not; a frozen process still is.</summary>
     public static bool IsRunning(this CustomResourceSnapshot snapshot) => snapshot.State?.Text == KnownResourceStates.Running;
 
+    /// <summary>One of the snapshot's properties as text, or null when it has none.</summary>
+    public static string? PropertyValue(this CustomResourceSnapshot snapshot, string property) =>
+        snapshot.Properties.FirstOrDefault(candidate => candidate.Name == property)?.Value?.ToString();
+
     /// <summary>The process Aspire started for an executable or project resource (for a node, the postmaster itself).</summary>
     public static int? ProcessIdOf(this ResourceNotificationService notifications, string resourceName) =>
         notifications.TryGetCurrentState(resourceName, out var state)

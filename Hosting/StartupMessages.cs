@@ -11,6 +11,9 @@ namespace Aspire.Hosting;
 /// </summary>
 internal static class StartupMessages
 {
+    /// <summary>The log category of the replica set's messages.</summary>
+    public const string ReplicaSetCategory = "Aspire.Hosting.PostgresReplicaSet";
+
     public static void Log(IDistributedApplicationBuilder builder, string category, LogLevel level, string message) =>
         builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
         {

@@ -1,123 +1,89 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Replication.Hosting.PostgresReplicaSet;
 
 namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
-/// Dashboard commands on each PostgreSQL node: Promote, Rejoin, Show lag and Kill postmaster. The testing kit runs
-/// the same commands, so a fault injected from a test and one clicked in the dashboard are the same code.
+/// The commands on each PostgreSQL node, one set whatever the HA manager: Switchover, Failover and Rejoin are the HA
+/// manager's moves; Show lag reads the primary; Kill postmaster, Kill node, Freeze and Resume break the node on purpose,
+/// through its runtime. The consensus members (Patroni's etcd) have Kill, Freeze and Resume too. The testing kit runs the
+/// same commands, so a fault injected from a test and one clicked in the dashboard are the same code.
 /// </summary>
 public static class PostgresNodeCommands
 {
-    /// <summary>Makes a replica the primary (a switchover when the primary runs, a failover when it does not).</summary>
-    public const string Promote = "promote";
-
-    /// <summary>Makes a fenced, stopped or broken node a replica of the current primary again.</summary>
-    public const string Rejoin = "rejoin";
-
-    /// <summary>Shows each replica's lag behind the current primary.</summary>
-    public const string ShowLag = "show-lag";
-
-    /// <summary>SIGKILLs the node's postmaster, as a crash would.</summary>
-    public const string KillPostmaster = "kill-postmaster";
-
-    /// <summary>Under Patroni, on the primary: hands the leader lock to a standby and demotes this node cleanly.</summary>
+    /// <summary>On the primary: hands its role to a standby, losing nothing (the supervisor stops and fences it first; Patroni demotes it).</summary>
     public const string Switchover = "switchover";
 
-    /// <summary>Under Patroni, on a replica: makes it the leader now, with or without a healthy primary.</summary>
+    /// <summary>On a replica: makes it the primary now, with or without a running primary.</summary>
     public const string Failover = "failover";
 
-    /// <summary>Under Patroni: restarts the node's PostgreSQL in place.</summary>
-    public const string Restart = "restart-postgres";
+    /// <summary>Makes a stopped, fenced or broken node a streaming replica of the primary again (Patroni: start it, or reinitialise it).</summary>
+    public const string Rejoin = "rejoin";
 
-    /// <summary>Under Patroni, on a replica: deletes its data and clones it again from the leader.</summary>
-    public const string Reinit = "reinit";
+    /// <summary>Shows each replica's lag behind the primary.</summary>
+    public const string ShowLag = "show-lag";
 
-    private static readonly TimeSpan RejoinTimeout = TimeSpan.FromMinutes(2);
+    /// <summary>SIGKILLs the node's postmaster alone, as a crash of the server; its HA agent lives on.</summary>
+    public const string KillPostmaster = "kill-postmaster";
 
-    internal static IResourceBuilder<T> WithReplicationCommands<T>(this IResourceBuilder<T> builder, PostgresNode node)
+    /// <summary>Kills everything of the member at once (its HA agent and its server, or its container), as the loss of its machine.</summary>
+    public const string KillNode = "kill-node";
+
+    /// <summary>Freezes the member until Resume, as a paused machine (SIGSTOP, or <c>docker pause</c>); a standby's walsenders on the primary freeze with it.</summary>
+    public const string Freeze = "freeze";
+
+    /// <summary>Resumes a frozen member.</summary>
+    public const string Resume = "resume";
+
+    /// <summary>On a frozen member: what is frozen.</summary>
+    public const string FrozenProperty = "faults.frozen";
+
+    private static readonly TimeSpan EffectTimeout = TimeSpan.FromSeconds(30);
+
+    internal static IResourceBuilder<T> WithReplicaSetCommands<T>(this IResourceBuilder<T> builder, PostgresNode node)
         where T : IResource
     {
         var replicaSet = node.Parent;
+        var manager = replicaSet.HaManager;
 
-        builder.WithCommand(Promote, "Promote", async context =>
+        builder.WithCommand(Switchover, "Switchover", context => manager.SwitchoverAsync(node, context), new CommandOptions
         {
-            await context.Services.GetRequiredService<ReplicaSetFailover>()
-                .PromoteAsync(replicaSet, node, "promoted by command", context.CancellationToken);
-            return CommandResults.Success($"{node.Name} is the primary.");
-        }, new CommandOptions
-        {
-            Description = "Make this replica the primary. A running primary is stopped and fenced first (a switchover).",
-            ConfirmationMessage = $"Promote {node.Name} to primary? The current primary will be stopped and fenced.",
-            IconName = "ArrowCircleUp",
-            UpdateState = context => context.ResourceSnapshot.IsRunning() && CurrentPrimary(context.Services, replicaSet) != node
-                ? ResourceCommandState.Enabled
-                : ResourceCommandState.Disabled,
+            Description = "Hand the primary role to the best standby (a synchronous one first) without losing a write.",
+            ConfirmationMessage = $"Switch over from {node.Name}?",
+            IconName = "ArrowSwap",
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && manager.CurrentPrimary == node ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
-        builder.WithCommand(Rejoin, "Rejoin", async context =>
+        builder.WithCommand(Failover, "Failover", context => manager.FailoverAsync(node, context), new CommandOptions
         {
-            var services = context.Services;
-            var commands = services.GetRequiredService<ResourceCommandService>();
-            var log = services.GetRequiredService<ResourceLoggerService>().GetLogger(node.Resource);
-            var failover = services.GetRequiredService<ReplicaSetFailover>();
-            if (failover.CurrentPrimaryOf(replicaSet) is not { } primary)
-            {
-                return CommandResults.Failure("No node is the primary; promote one first.");
-            }
+            Description = "Make this replica the primary now, with or without a running primary (a running one is demoted or fenced first).",
+            ConfirmationMessage = $"Fail over to {node.Name}?",
+            IconName = "ArrowCircleUp",
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && manager.CurrentPrimary != node ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
 
-            await failover.StopNodeAsync(node, context.CancellationToken);
-            await replicaSet.Runtime.RejoinAsync(node, primary, log, context.CancellationToken);
-            var started = await commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StartCommand, context.CancellationToken);
-            if (!started.Success)
-            {
-                return CommandResults.Failure($"{node.Name} was rejoined but did not start: {started.Message}");
-            }
-
-            var notifications = services.GetRequiredService<ResourceNotificationService>();
-            await notifications.PublishUpdateAsync(node.Resource, snapshot => snapshot with
-            {
-                Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, null),
-            });
-            // Healthy means streaming from the primary: only then has the node really rejoined. A container is made
-            // anew by Start, and its old container's exit may be reported after it: that is not this start failing.
-            try
-            {
-                await notifications.WaitForResourceHealthyAsync(node.Name, WaitBehavior.WaitOnResourceUnavailable, context.CancellationToken)
-                    .WaitAsync(RejoinTimeout, context.CancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                var health = notifications.TryGetCurrentState(node.Name, out var state)
-                    ? string.Join("; ", state.Snapshot.HealthReports.Select(report => $"{report.Name}: {report.Status} {report.Description}"))
-                    : "no state";
-                return CommandResults.Failure($"{node.Name} was rejoined but did not stream from {primary.Name} within {RejoinTimeout.TotalMinutes:F0} min ({health}).");
-            }
-
-            return CommandResults.Success($"{node.Name} follows {primary.Name}.");
-        }, new CommandOptions
+        var (rejoinName, rejoinDescription) = manager.RejoinCommand;
+        builder.WithCommand(Rejoin, rejoinName, context => manager.RejoinAsync(node, context), new CommandOptions
         {
-            Description = "Make this node a replica of the current primary again: pg_rewind, or a fresh base backup.",
-            ConfirmationMessage = $"Rejoin {node.Name}? It is stopped, rewound to the current primary's history, and started as a replica.",
+            Description = rejoinDescription,
+            ConfirmationMessage = $"{rejoinName} {node.Name}? It becomes a replica of the current primary again.",
             IconName = "ArrowSync",
-            // A healthy, streaming replica has nothing to rejoin; a fenced, stopped or broken former primary or replica has.
-            UpdateState = context => CurrentPrimary(context.Services, replicaSet) is { } primary && primary != node
-                                     && (IsFenced(context) || !context.ResourceSnapshot.IsRunning() || context.ResourceSnapshot.HealthStatus != HealthStatus.Healthy)
-                ? ResourceCommandState.Enabled
-                : ResourceCommandState.Disabled,
+            UpdateState = context => manager.CanRejoin(node, context.ResourceSnapshot) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
         builder.WithCommand(ShowLag, "Show lag", async context =>
         {
-            if (CurrentPrimary(context.Services, replicaSet) is not { } primary)
+            if (manager.CurrentPrimary is not { } primary)
             {
-                return CommandResults.Failure("No node is the primary yet.");
+                return CommandResults.Failure("No node is the primary now.");
             }
 
-            await using var connection = await PostgresConnections.OpenAdminAsync(primary, context.CancellationToken);
+            await using var connection = await PostgresConnections.OpenAdminAsync(primary, context.CancellationToken).ConfigureAwait(false);
             var lines = new List<string> { $"primary {primary.Name}" };
-            foreach (var standby in await StandbyObservation.ReadAsync(connection, context.CancellationToken))
+            foreach (var standby in await StandbyObservation.ReadAsync(connection, context.CancellationToken).ConfigureAwait(false))
             {
                 lines.Add(string.Create(CultureInfo.InvariantCulture,
                     $"{standby.Name}: {standby.State}, {standby.SyncState}, {standby.LagBytes ?? 0} bytes, {standby.LagSeconds ?? 0:0.###} s behind"));
@@ -131,29 +97,115 @@ public static class PostgresNodeCommands
             UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
-        return builder.WithKillPostmasterCommand(node);
-    }
-
-    internal static IResourceBuilder<T> WithKillPostmasterCommand<T>(this IResourceBuilder<T> builder, PostgresNode node)
-        where T : IResource =>
         builder.WithCommand(KillPostmaster, "Kill postmaster", async context =>
         {
-            var killed = await node.Parent.Runtime.KillAsync(
-                node, context.Services.GetRequiredService<ResourceNotificationService>(), context.CancellationToken);
-            return killed is null
-                ? CommandResults.Failure($"{node.Name} has no running server.")
-                : CommandResults.Success($"Sent SIGKILL to {node.Name}'s postmaster ({killed}).");
+            var killed = await replicaSet.NodeRuntime.KillPostmasterAsync(node, context.Services, context.CancellationToken).ConfigureAwait(false);
+            return killed is null ? CommandResults.Failure($"No server of {node.Name} runs.") : CommandResults.Success($"SIGKILL to {killed}.");
         }, new CommandOptions
         {
-            Description = "SIGKILL the server, as a crash would. With automatic failover on, a replica is promoted.",
+            Description = "SIGKILL the PostgreSQL server, as a crash would; the node's HA agent, if it has one, lives on.",
             ConfirmationMessage = $"Kill {node.Name}'s postmaster with SIGKILL?",
             IconName = "Flash",
             UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
         });
 
-    private static PostgresNode? CurrentPrimary(IServiceProvider services, PostgresReplicaSetResource replicaSet) =>
-        services.GetRequiredService<ReplicaSetFailover>().CurrentPrimaryOf(replicaSet);
+        return builder.WithMemberFaultCommands(replicaSet);
+    }
 
-    private static bool IsFenced(UpdateCommandStateContext context) =>
-        context.ResourceSnapshot.Properties.Any(property => property.Name == ReplicaSetProperties.Fenced && property.Value is not null);
+    /// <summary>Kill node, Freeze and Resume: the member's runtime crashes or pauses all of it.</summary>
+    internal static IResourceBuilder<T> WithMemberFaultCommands<T>(this IResourceBuilder<T> builder, PostgresReplicaSetResource replicaSet)
+        where T : IResource
+    {
+        var member = builder.Resource;
+        builder.WithCommand(KillNode, "Kill node", async context =>
+        {
+            var killed = await replicaSet.NodeRuntime.KillAsync(member, context.Services, context.CancellationToken).ConfigureAwait(false);
+            if (killed is null)
+            {
+                return CommandResults.Failure($"Nothing of {member.Name} runs.");
+            }
+
+            var notifications = context.Services.GetRequiredService<ResourceNotificationService>();
+            await notifications.WaitForResourceAsync(member.Name,
+                    resourceEvent => resourceEvent.Snapshot.State?.Text is { } state && state != KnownResourceStates.Running && state != KnownResourceStates.Starting,
+                    context.CancellationToken)
+                .WaitAsync(EffectTimeout, context.CancellationToken).ConfigureAwait(false);
+            context.Logger.LogWarning("Fault injected: {Member} killed ({Killed})", member.Name, killed);
+            return CommandResults.Success($"Killed {killed}.");
+        }, new CommandOptions
+        {
+            Description = "Kill everything of this member at once, as the loss of its machine would: its HA agent and its server, or its container.",
+            ConfirmationMessage = $"Kill all of {member.Name}?",
+            IconName = "Delete",
+            UpdateState = context => context.ResourceSnapshot.IsRunning() ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(Freeze, "Freeze", async context =>
+        {
+            var frozen = await FreezeAsync(replicaSet, member, context.Services, context.CancellationToken).ConfigureAwait(false);
+            context.Logger.LogWarning("Fault injected: {Member} frozen ({Frozen})", member.Name, frozen.Description);
+            return CommandResults.Success($"Frozen: {frozen.Description}. Resume it to let it run again.");
+        }, new CommandOptions
+        {
+            Description = "Freeze this member as a paused machine (SIGSTOP, or docker pause) until Resume; a standby's WAL stream stops with it.",
+            ConfirmationMessage = $"Freeze {member.Name}?",
+            IconName = "Pause",
+            UpdateState = context => context.ResourceSnapshot.IsRunning() && !replicaSet.Frozen.ContainsKey(member.Name)
+                ? ResourceCommandState.Enabled
+                : ResourceCommandState.Disabled,
+        });
+
+        builder.WithCommand(Resume, "Resume", async context =>
+        {
+            if (!replicaSet.Frozen.TryRemove(member.Name, out var frozen))
+            {
+                return CommandResults.Failure($"{member.Name} is not frozen.");
+            }
+
+            await frozen.ResumeAsync().ConfigureAwait(false);
+            await context.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(member, snapshot => snapshot with
+            {
+                Properties = snapshot.Properties.With(FrozenProperty, null),
+            }).ConfigureAwait(false);
+            return CommandResults.Success($"{member.Name} runs again.");
+        }, new CommandOptions
+        {
+            Description = "Let a frozen member run again.",
+            IconName = "Play",
+            UpdateState = _ => replicaSet.Frozen.ContainsKey(member.Name) ? ResourceCommandState.Enabled : ResourceCommandState.Disabled,
+        });
+
+        return builder;
+    }
+
+    /// <summary>Freezes the member; when it is a standby, the walsenders streaming to it on the primary first.</summary>
+    private static async Task<FrozenMember> FreezeAsync(PostgresReplicaSetResource replicaSet, IResource member, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var primary = replicaSet.HaManager.CurrentPrimary;
+        var isStandby = primary is not null && primary.Resource != member && replicaSet.Nodes.Any(node => node.Resource == member);
+        var walsenders = isStandby ? await WalsendersToAsync(primary!, member.Name, cancellationToken).ConfigureAwait(false) : [];
+        var frozen = await replicaSet.NodeRuntime.FreezeAsync(member, isStandby ? primary : null, walsenders, services, cancellationToken).ConfigureAwait(false);
+        replicaSet.Frozen[member.Name] = frozen;
+        await services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(member, snapshot => snapshot with
+        {
+            Properties = snapshot.Properties.With(FrozenProperty, frozen.Description),
+        }).ConfigureAwait(false);
+        return frozen;
+    }
+
+    /// <summary>The server processes on <paramref name="primary"/> that stream to <paramref name="standby"/>, as the primary numbers them.</summary>
+    private static async Task<IReadOnlyList<int>> WalsendersToAsync(PostgresNode primary, string standby, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresConnections.OpenAdminAsync(primary, cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("SELECT pid FROM pg_stat_replication WHERE application_name = @standby", connection);
+        command.Parameters.AddWithValue("standby", standby);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var walsenders = new List<int>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            walsenders.Add(reader.GetInt32(0));
+        }
+
+        return walsenders;
+    }
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Replication.Hosting.PostgresReplicaSet;
 
 namespace Aspire.Hosting;
 
@@ -11,39 +11,47 @@ namespace Aspire.Hosting;
 public static class PostgresReplicaSetBuilderExtensions
 {
     /// <summary>
-    /// Adds a replica set: node <c>{name}-0</c> starts as the primary and <c>{name}-1</c> … <c>{name}-N</c>
-    /// stream from it through one physical slot each, authenticated as a dedicated replication role.
-    /// Settings come from the <c>Postgres</c> configuration section unless <paramref name="options"/> is given.
-    /// The nodes run as processes or containers (<see cref="PostgresReplicaSetOptions.Runtime"/>) and bootstrap the set
-    /// themselves (roles, slots, databases); in run mode the AppHost also watches them, finds the primary among them,
-    /// shows their roles and lag in the dashboard, and fails over automatically. The set turns Running once its primary
-    /// is found.
+    /// Adds a replica set: node <c>{name}-0</c> starts as the primary and <c>{name}-1</c> … <c>{name}-N</c> stream from
+    /// it through one physical slot each, authenticated as a dedicated replication role. <paramref name="configure"/>
+    /// chooses where the nodes run (processes, containers, or containers when an engine answers) and what fails them
+    /// over (the dev supervisor, or Patroni with etcd), each once. The nodes bootstrap the set themselves (roles, slots,
+    /// databases); in run mode the AppHost also watches them, shows their roles and lag in the dashboard, and offers
+    /// the HA manager's commands. A setting that is out of range, or does not apply, stops the AppHost at start with
+    /// one line naming it.
     /// </summary>
     /// <param name="builder">The AppHost's builder.</param>
     /// <param name="name">The set's name; the nodes are named after it.</param>
-    /// <param name="options">The settings; read from configuration when null.</param>
+    /// <param name="configure">The set's settings; the defaults are two replicas, Async, containers when an engine answers, the supervisor.</param>
     /// <returns>The replica set, to add databases to.</returns>
     /// <example>
     /// <code>
-    /// var users = builder.AddPostgresReplicaSet("pg").AddDatabase("usersdb");
+    /// var users = builder.AddPostgresReplicaSet("pg", set => set.WithDurability(PostgresDurability.Sync).WithPatroni())
+    ///     .AddDatabase("usersdb");
     /// builder.AddProject&lt;Projects.Api&gt;("api").WithReference(users).WaitFor(users);
     /// </code>
     /// </example>
     public static IResourceBuilder<PostgresReplicaSetResource> AddPostgresReplicaSet(
-        this IDistributedApplicationBuilder builder, [ResourceName] string name, PostgresReplicaSetOptions? options = null)
+        this IDistributedApplicationBuilder builder, [ResourceName] string name, Action<PostgresReplicaSetSettings>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        options ??= PostgresReplicaSetOptions.FromConfiguration(builder.Configuration);
 
-        var (runtime, runtimeDescription) = PostgresRuntimeSelector.Resolve(builder, options);
+        var settings = Configure(builder, configure);
+        if (IntegrationScripts.Missing() is { } missing)
+        {
+            StartupMessages.FailAtStart(builder, StartupMessages.ReplicaSetCategory, missing);
+        }
+
+        var runtime = NodeRuntimeChoice.Resolve(builder, settings);
+        IPostgresHaManager haManager = settings.Patroni is { } patroni ? new PatroniHaManager(patroni) : new SupervisorHaManager(settings.Supervisor!);
         var replicaSet = new PostgresReplicaSetResource(
             name,
             CreatePassword(builder, $"{name}-superuser-password"),
             CreatePassword(builder, $"{name}-replication-password"),
             CreatePassword(builder, $"{name}-app-password"),
-            options,
-            runtime);
+            settings,
+            runtime,
+            haManager);
         var replicaSetBuilder = builder.AddResource(replicaSet)
             .WithInitialState(new CustomResourceSnapshot
             {
@@ -51,10 +59,10 @@ public static class PostgresReplicaSetBuilderExtensions
                 State = KnownResourceStates.Waiting,
                 Properties =
                 [
-                    new(ReplicaSetProperties.Runtime, runtimeDescription) { IsHighlighted = true },
-                    new(ReplicaSetProperties.HaManager, options.HaManager.ToString()) { IsHighlighted = true },
-                    new(ReplicaSetProperties.Durability, options.Durability.ToString()) { IsHighlighted = true },
-                    new(ReplicaSetProperties.Replicas, options.Replicas) { IsHighlighted = true },
+                    new(ReplicaSetProperties.Runtime, runtime.Description) { IsHighlighted = true },
+                    new(ReplicaSetProperties.HaManager, haManager.Description) { IsHighlighted = true },
+                    new(ReplicaSetProperties.Durability, settings.Durability.ToString()) { IsHighlighted = true },
+                    new(ReplicaSetProperties.Replicas, settings.Replicas) { IsHighlighted = true },
                 ],
             })
             .WithIconName("DatabaseMultiple")
@@ -62,35 +70,28 @@ public static class PostgresReplicaSetBuilderExtensions
 
         if (builder.ExecutionContext.IsRunMode)
         {
-            builder.Services.TryAddSingleton<ReplicaSetFailover>();
-            builder.Services.TryAddSingleton<ReplicaSetSupervisor>();
-            builder.Services.TryAddSingleton<ReplicaSetMonitor>();
-            builder.Services.TryAddSingleton<PatroniMonitor>();
             // First of the host's services: it starts them one after another, and Aspire's orchestrator returns only once
-            // every resource has started, the services that wait for this set included; the watcher is what opens it.
+            // every resource has started, the services that wait for this set included; the watch is what opens it.
             if (!builder.Services.Any(service => service.ImplementationType == typeof(ReplicaSetWatcher)))
             {
                 builder.Services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ReplicaSetWatcher>());
             }
+
+            ReleaseAtStop(builder, replicaSet);
         }
 
-        var nodes = runtime.AddNodes(builder, replicaSetBuilder);
+        var nodes = haManager.AddNodes(builder, replicaSetBuilder, runtime);
         foreach (var (node, nodeBuilder) in replicaSet.Nodes.Zip(nodes))
         {
             // Not "{name}_check": AddPostgres registers that one for pg-0 in the container runtime.
             var healthCheckKey = $"{node.Name}_node_check";
-            var patroni = runtime as PatroniProcessRuntime;
-            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-                healthCheckKey, _ => patroni is null ? new PostgresNodeHealthCheck(node) : new PatroniNodeHealthCheck(node), HealthStatus.Unhealthy, tags: null));
-            nodeBuilder.WithHealthCheck(healthCheckKey);
-            _ = patroni is null ? nodeBuilder.WithReplicationCommands(node) : nodeBuilder.WithPatroniCommands(node, patroni);
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(healthCheckKey, _ => haManager.HealthCheckOf(node), HealthStatus.Unhealthy, tags: null));
+            nodeBuilder.WithHealthCheck(healthCheckKey).WithReplicaSetCommands(node);
         }
 
-        if (options.HaManager == PostgresHaManager.Patroni)
+        foreach (var member in replicaSet.ConsensusMembers)
         {
-            // Under Patroni pg-0 is ready once it leads, i.e. once its post_bootstrap made the roles and databases.
-            nodes[0].OnResourceReady((_, readyEvent, _) =>
-                readyEvent.Services.GetRequiredService<ResourceNotificationService>().OpenAsync(replicaSet));
+            builder.CreateResourceBuilder(member).WithMemberFaultCommands(replicaSet);
         }
 
         return replicaSetBuilder;
@@ -128,6 +129,44 @@ public static class PostgresReplicaSetBuilderExtensions
             .WithIconName("Database")
             .WithHealthCheck(healthCheckKey);
     }
+
+    /// <summary>The settings; one that is out of range or does not apply stops the AppHost at start with its one line, and the defaults stand in meanwhile.</summary>
+    private static PostgresReplicaSetSettings Configure(IDistributedApplicationBuilder builder, Action<PostgresReplicaSetSettings>? configure)
+    {
+        var settings = new PostgresReplicaSetSettings();
+        try
+        {
+            configure?.Invoke(settings);
+            return settings;
+        }
+        catch (ArgumentException exception)
+        {
+            StartupMessages.FailAtStart(builder, StartupMessages.ReplicaSetCategory, exception.Message);
+            return new PostgresReplicaSetSettings();
+        }
+    }
+
+    /// <summary>
+    /// As the AppHost stops: whatever is frozen runs again first (a paused container cannot be stopped, and a stopped
+    /// process ignores the stop), and the HA manager lets go of what it holds once it has stopped.
+    /// </summary>
+    private static void ReleaseAtStop(IDistributedApplicationBuilder builder, PostgresReplicaSetResource replicaSet) =>
+        builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
+        {
+            var lifetime = startEvent.Services.GetRequiredService<IHostApplicationLifetime>();
+            lifetime.ApplicationStopping.Register(() =>
+            {
+                foreach (var name in replicaSet.Frozen.Keys)
+                {
+                    if (replicaSet.Frozen.TryRemove(name, out var frozen))
+                    {
+                        frozen.ResumeAsync().GetAwaiter().GetResult();
+                    }
+                }
+            });
+            lifetime.ApplicationStopped.Register(replicaSet.HaManager.Dispose);
+            return Task.CompletedTask;
+        });
 
     private static ParameterResource CreatePassword(IDistributedApplicationBuilder builder, string name) =>
         // Letters and digits only: the passwords are embedded in libpq conninfo strings and connection strings.

@@ -4,7 +4,12 @@ namespace Aspire.Hosting.ApplicationModel;
 /// A database on a replica set. Its connection string names every node, so clients route
 /// writes to the current primary and reads to the standbys.
 /// </summary>
-public sealed class PostgresReplicaSetDatabaseResource : Resource, IResourceWithParent<PostgresReplicaSetResource>, IResourceWithConnectionString
+/// <remarks>
+/// Shown under its set in the dashboard, but not an <c>IResourceWithParent</c>: Aspire's WaitFor would wait for the set
+/// too, whose state is a summary of its nodes ("Primary pg 1 with 2 of 2 replicas streaming"). The database is ready, and turns
+/// Running, once the set is open; it is healthy once the application role can write to it.
+/// </remarks>
+public sealed class PostgresReplicaSetDatabaseResource : Resource, IResourceWithConnectionString
 {
     internal PostgresReplicaSetDatabaseResource(string name, string databaseName, PostgresReplicaSetResource parent) : base(name)
     {

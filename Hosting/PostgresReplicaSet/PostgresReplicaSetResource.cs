@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Globalization;
+using Replication.Hosting.PostgresReplicaSet;
 
 namespace Aspire.Hosting.ApplicationModel;
 
@@ -6,7 +8,8 @@ namespace Aspire.Hosting.ApplicationModel;
 /// A PostgreSQL primary and its streaming replicas. The set itself runs nothing: it owns the nodes
 /// (<c>pg-0</c> … <c>pg-N</c>), the roles' passwords and the databases, and shows the runtime and
 /// durability in the dashboard. Which node is primary right now is run-time state, kept by the set's HA manager,
-/// not by this resource.
+/// not by this resource. Two choices shape it, each made once: where its nodes run (processes or containers) and
+/// what fails them over (the dev supervisor or Patroni).
 /// </summary>
 public sealed class PostgresReplicaSetResource : Resource
 {
@@ -21,20 +24,23 @@ public sealed class PostgresReplicaSetResource : Resource
 
     private readonly List<PostgresNode> nodes = [];
     private readonly List<PostgresReplicaSetDatabaseResource> databases = [];
+    private readonly List<IResource> consensusMembers = [];
 
     internal PostgresReplicaSetResource(
         string name,
         ParameterResource superuserPassword,
         ParameterResource replicationPassword,
         ParameterResource applicationPassword,
-        PostgresReplicaSetOptions options,
-        IPostgresReplicaSetRuntime runtime) : base(name)
+        PostgresReplicaSetSettings settings,
+        IPostgresNodeRuntime nodeRuntime,
+        IPostgresHaManager haManager) : base(name)
     {
         SuperuserPassword = superuserPassword;
         ReplicationPassword = replicationPassword;
         ApplicationPassword = applicationPassword;
-        Options = options;
-        Runtime = runtime;
+        Settings = settings;
+        NodeRuntime = nodeRuntime;
+        HaManager = haManager;
     }
 
     /// <summary>The superuser's password (a generated parameter).</summary>
@@ -47,7 +53,16 @@ public sealed class PostgresReplicaSetResource : Resource
     public ParameterResource ApplicationPassword { get; }
 
     /// <summary>The settings the set was built with.</summary>
-    public PostgresReplicaSetOptions Options { get; }
+    public PostgresReplicaSetSettings Settings { get; }
+
+    /// <summary>
+    /// How long a primary that stopped answering keeps its role before the HA manager may promote another node: the
+    /// supervisor's <c>FailoverAfter</c>, or Patroni's leader lock <c>ttl</c>.
+    /// </summary>
+    public TimeSpan FailoverDelay => HaManager.FailoverDelay;
+
+    /// <summary>The members that hold the HA manager's consensus (Patroni's etcd members); none under the supervisor.</summary>
+    public IReadOnlyList<IResource> ConsensusMembers => consensusMembers;
 
     /// <summary>Every node, <c>pg-0</c> (the initial primary) first.</summary>
     public IReadOnlyList<PostgresNode> Nodes => nodes;
@@ -81,8 +96,17 @@ public sealed class PostgresReplicaSetResource : Resource
         }
     }
 
-    /// <summary>The runtime (process or container) the nodes run on.</summary>
-    internal IPostgresReplicaSetRuntime Runtime { get; }
+    /// <summary>Where the nodes run: processes or containers.</summary>
+    internal IPostgresNodeRuntime NodeRuntime { get; }
+
+    /// <summary>What fails the nodes over: the supervisor or Patroni.</summary>
+    internal IPostgresHaManager HaManager { get; }
+
+    /// <summary>Whether the set is open: its primary is known, so the services that wait for its databases may start.</summary>
+    internal bool IsOpen { get; set; }
+
+    /// <summary>Its members frozen by the Freeze command, until Resume (or the AppHost stopping) lets them run again.</summary>
+    internal ConcurrentDictionary<string, FrozenMember> Frozen { get; } = new();
 
     /// <summary><c>{set}-{index}</c>: <c>pg-0</c>, <c>pg-1</c>, …</summary>
     internal static string NodeName(string replicaSetName, int index) =>
@@ -91,4 +115,6 @@ public sealed class PostgresReplicaSetResource : Resource
     internal void AddNode(PostgresNode node) => nodes.Add(node);
 
     internal void AddDatabase(PostgresReplicaSetDatabaseResource database) => databases.Add(database);
+
+    internal void AddConsensusMember(IResource member) => consensusMembers.Add(member);
 }

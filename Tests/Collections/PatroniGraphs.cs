@@ -5,3 +5,7 @@ namespace Replication.Tests.Kit;
 // (PrimaryNodeKilledWhileNoStandbyIsSynchronous); the scenarios now fault the primary only with a standby named.
 [CollectionDefinition(PatroniGraph.Name)]
 public sealed class PatroniGraphs : ICollectionFixture<PatroniGraph>;
+
+// Side by side with the others, as Patroni's process graph: its scenarios wait out a 20 s leader lock, and claim what was lost, not how fast.
+[CollectionDefinition(PatroniOnContainersGraph.Name)]
+public sealed class PatroniOnContainersGraphs : ICollectionFixture<PatroniOnContainersGraph>;

@@ -1,3 +1,4 @@
+using Replication.Hosting.PostgresReplicaSet;
 namespace Replication.Tests.ContainerRuntime;
 
 /// <summary>
@@ -50,13 +51,12 @@ public sealed class ContainerAppModelTests
     [InlineData("mirror/postgres:")]
     [InlineData("mirror postgres")]
     [InlineData("mirror/postgres@sha256:0123")]
-    public async Task AnImageThatIsNotAReferenceStopsTheModelWithTheKeyAndTheValue(string reference)
+    public void AnImageThatIsNotAReferenceIsRefusedWithTheKeyAndTheValue(string reference)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(() => AppModel.BuildAsync("--Postgres:Runtime=Container", $"--Postgres:Image={reference}"));
+        var error = Assert.Throws<ArgumentException>(() => new PostgresContainerSettings().WithImage(reference));
 
-        var message = string.Join(" | ", Flatten(error).Select(exception => exception.Message));
-        Assert.Contains($"Postgres:Image must be [registry/]repository[:tag]", message, StringComparison.Ordinal);
-        Assert.Contains($"it is '{reference}'", message, StringComparison.Ordinal);
+        Assert.Contains("Postgres:Image must be [registry/]repository[:tag]", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"it is '{reference}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -69,13 +69,13 @@ public sealed class ContainerAppModelTests
             var node = app.Resource<ContainerResource>(name);
             Assert.Equal("sh", node.Entrypoint);
 
-            var mount = Assert.Single(node.Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Target == "/usr/local/bin/node-entrypoint.sh");
+            var mount = Assert.Single(node.Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Target == IntegrationScripts.ContainerDirectory);
             Assert.Equal(ContainerMountType.BindMount, mount.Type);
             Assert.True(mount.IsReadOnly);
-            Assert.True(File.Exists(mount.Source), $"{mount.Source} is mounted but does not exist.");
+            Assert.True(File.Exists(Path.Combine(mount.Source!, IntegrationScripts.NodeEntrypoint)), $"{mount.Source} is mounted but has no {IntegrationScripts.NodeEntrypoint}.");
 
             var arguments = await AppModel.ArgumentsOf(node);
-            Assert.Equal("/usr/local/bin/node-entrypoint.sh", arguments[0]);
+            Assert.Equal($"{IntegrationScripts.ContainerDirectory}/{IntegrationScripts.NodeEntrypoint}", arguments[0]);
             var settings = arguments.Skip(1).Where((_, index) => index % 2 == 1).ToList();
             Assert.All(arguments.Skip(1).Where((_, index) => index % 2 == 0), flag => Assert.Equal("-c", flag));
             Assert.Contains($"cluster_name={name}", settings);
@@ -95,7 +95,7 @@ public sealed class ContainerAppModelTests
 
         var initFiles = Assert.Single(primary.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
         Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
-        var initDirectory = Path.Combine(PostgresContainerRuntime.ScriptsDirectory, "initdb");
+        var initDirectory = Path.Combine(IntegrationScripts.Directory, IntegrationScripts.InitFiles);
         var hba = await File.ReadAllTextAsync(Path.Combine(initDirectory, "10-replication-hba.sh"), TestContext.Current.CancellationToken);
         Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", hba, StringComparison.Ordinal);
         var bootstrap = await File.ReadAllTextAsync(Path.Combine(initDirectory, "20-replica-set.sql"), TestContext.Current.CancellationToken);
@@ -143,7 +143,8 @@ public sealed class ContainerAppModelTests
             Assert.Equal(5432, endpoint.TargetPort);
             Assert.Contains(node.Annotations.OfType<HealthCheckAnnotation>(), check => check.Key == $"{name}_node_check");
             var commands = node.Annotations.OfType<ResourceCommandAnnotation>().Select(command => command.Name).ToList();
-            Assert.Contains(PostgresNodeCommands.Promote, commands);
+            Assert.Contains(PostgresNodeCommands.Switchover, commands);
+            Assert.Contains(PostgresNodeCommands.Failover, commands);
             Assert.Contains(PostgresNodeCommands.Rejoin, commands);
             Assert.Contains(PostgresNodeCommands.KillPostmaster, commands);
         }
@@ -180,7 +181,4 @@ public sealed class ContainerAppModelTests
         Assert.All(volumes, volume => Assert.Equal("/var/lib/postgresql", volume.Target));
         Assert.Equal(NodeNames.Length, volumes.Select(volume => volume.Source).Distinct().Count());
     }
-
-    private static IEnumerable<Exception> Flatten(Exception exception) =>
-        exception.InnerException is null ? [exception] : [exception, .. Flatten(exception.InnerException)];
 }

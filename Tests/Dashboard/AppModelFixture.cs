@@ -1,3 +1,5 @@
+using Replication.Hosting.PostgresReplicaSet;
+
 namespace Replication.Tests.Dashboard;
 
 /// <summary>
@@ -16,7 +18,7 @@ public sealed class AppModelFixture : IAsyncLifetime
         App = await builder.BuildAsync(cancellationToken);
 
         var replicaSet = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single();
-        var found = await App.Services.GetRequiredService<ReplicaSetFailover>().DiscoverAsync(replicaSet,
+        var found = await ((SupervisorHaManager)replicaSet.HaManager).Failover.DiscoverAsync(new ReplicaSetContext(replicaSet, App.Services),
             new Dictionary<PostgresNode, NodeObservation> { [replicaSet.InitialPrimary] = new(NodeObservation.Primary, "0/3000000", null, [], Timeline: 1) },
             cancellationToken);
         Assert.True(found);

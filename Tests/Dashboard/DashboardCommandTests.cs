@@ -12,14 +12,15 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
         [ServiceFaultCommands.KillProcess, ServiceFaultCommands.Hang, ServiceFaultCommands.FailHalfOfRequests, ServiceFaultCommands.ClearFaults];
 
     private static readonly string[] NodeCommands =
-        [PostgresNodeCommands.Promote, PostgresNodeCommands.Rejoin, PostgresNodeCommands.ShowLag, PostgresNodeCommands.KillPostmaster];
+        [PostgresNodeCommands.Switchover, PostgresNodeCommands.Failover, PostgresNodeCommands.Rejoin, PostgresNodeCommands.ShowLag,
+         PostgresNodeCommands.KillPostmaster, PostgresNodeCommands.KillNode, PostgresNodeCommands.Freeze, PostgresNodeCommands.Resume];
 
     [Theory]
     [InlineData("primaryservice", "Kill process", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
     [InlineData("backupservice", "Kill process", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
-    [InlineData("pg-0", "Promote", "Rejoin", "Show lag", "Kill postmaster")]
-    [InlineData("pg-1", "Promote", "Rejoin", "Show lag", "Kill postmaster")]
-    [InlineData("pg-2", "Promote", "Rejoin", "Show lag", "Kill postmaster")]
+    [InlineData("pg-0", "Switchover", "Failover", "Rejoin", "Show lag", "Kill postmaster", "Kill node", "Freeze", "Resume")]
+    [InlineData("pg-1", "Switchover", "Failover", "Rejoin", "Show lag", "Kill postmaster", "Kill node", "Freeze", "Resume")]
+    [InlineData("pg-2", "Switchover", "Failover", "Rejoin", "Show lag", "Kill postmaster", "Kill node", "Freeze", "Resume")]
     public void EveryCommandExistsWithANameAnIconAndADescription(string resourceName, params string[] displayNames)
     {
         var commands = CommandsOf(resourceName);
@@ -34,9 +35,12 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
     [Theory]
     [InlineData("primaryservice", ServiceFaultCommands.KillProcess)]
     [InlineData("primaryservice", ServiceFaultCommands.Hang)]
-    [InlineData("pg-1", PostgresNodeCommands.Promote)]
+    [InlineData("pg-0", PostgresNodeCommands.Switchover)]
+    [InlineData("pg-1", PostgresNodeCommands.Failover)]
     [InlineData("pg-1", PostgresNodeCommands.Rejoin)]
     [InlineData("pg-0", PostgresNodeCommands.KillPostmaster)]
+    [InlineData("pg-0", PostgresNodeCommands.KillNode)]
+    [InlineData("pg-1", PostgresNodeCommands.Freeze)]
     public void DestructiveCommandsAskForConfirmation(string resourceName, string commandName) =>
         Assert.False(string.IsNullOrWhiteSpace(Command(resourceName, commandName).ConfirmationMessage),
             $"{commandName} on {resourceName} runs without confirmation.");
@@ -91,11 +95,27 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
     }
 
     [Fact]
-    public void PromoteIsDisabledOnThePrimaryAndOnAStoppedReplica()
+    public void FailoverIsDisabledOnThePrimaryAndOnAStoppedReplica()
     {
-        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-0", PostgresNodeCommands.Promote, Snapshot(KnownResourceStates.Running)));
-        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-1", PostgresNodeCommands.Promote, Snapshot(KnownResourceStates.Running)));
-        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Promote, Snapshot(KnownResourceStates.Exited)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-0", PostgresNodeCommands.Failover, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-1", PostgresNodeCommands.Failover, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Failover, Snapshot(KnownResourceStates.Exited)));
+    }
+
+    [Fact]
+    public void SwitchoverIsEnabledOnTheRunningPrimaryOnly()
+    {
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-0", PostgresNodeCommands.Switchover, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-0", PostgresNodeCommands.Switchover, Snapshot(KnownResourceStates.Exited)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Switchover, Snapshot(KnownResourceStates.Running)));
+    }
+
+    [Fact]
+    public void FreezeAndResumeFollowWhetherTheNodeIsFrozen()
+    {
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("pg-1", PostgresNodeCommands.Freeze, Snapshot(KnownResourceStates.Running)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Freeze, Snapshot(KnownResourceStates.Exited)));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", PostgresNodeCommands.Resume, Snapshot(KnownResourceStates.Running)));
     }
 
     [Fact]
@@ -113,6 +133,7 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
 
     [Theory]
     [InlineData(PostgresNodeCommands.KillPostmaster)]
+    [InlineData(PostgresNodeCommands.KillNode)]
     [InlineData(PostgresNodeCommands.ShowLag)]
     public void NodeCommandsThatNeedAServerAreDisabledWhenItIsNotRunning(string commandName)
     {

@@ -12,9 +12,10 @@ namespace Replication.Tests.DatabaseFailover;
 public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
     where TGraph : GraphFixture
 {
-    protected HaManager HaManager { get; } = new(graph.App);
+    // Made once the graph is known to have booted: a graph that cannot boot here has no app, and its scenarios skip.
+    protected HaManager HaManager => field ??= new(Graph.App);
 
-    protected NodeFaults NodeFaults { get; } = new(graph.App);
+    protected NodeFaults NodeFaults => field ??= new(Graph.App);
 
     // Whatever an earlier scenario left broken, even one that failed half-way, is repaired before the next one starts.
     public override async ValueTask InitializeAsync()
@@ -57,7 +58,7 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
             await inject(primary);
         }, HaManager.FailoverBound, Token);
         var formerPrimary = result.FormerPrimary;
-        TestContext.Current.TestOutputHelper?.WriteLine($"{HaManager.ReplicaSet.Options.HaManager} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Graph.App.SnapshotOf(HaManager.ReplicaSet.Name).PropertyOf(ReplicaSetProperties.HaManager)} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
         Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the new primary: {result}");
 
         await (beforeRejoin?.Invoke() ?? Task.CompletedTask);
@@ -77,7 +78,14 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
 public sealed class SupervisorFailoverScenarios(SyncDurabilityGraph graph) : HaManagerFailoverScenarios<SyncDurabilityGraph>(graph);
 
 [Collection(PatroniGraph.Name)]
-public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFailoverScenarios<PatroniGraph>(graph)
+public sealed class PatroniFailoverTests(PatroniGraph graph) : PatroniFailoverScenarios<PatroniGraph>(graph);
+
+[Collection(PatroniOnContainersGraph.Name)]
+public sealed class PatroniOnContainersFailoverTests(PatroniOnContainersGraph graph) : PatroniFailoverScenarios<PatroniOnContainersGraph>(graph);
+
+/// <summary>The scenarios every HA manager runs, and those of Patroni's own: its etcd quorum, and its synchronous mode's refusal to promote.</summary>
+public abstract class PatroniFailoverScenarios<TGraph>(TGraph graph) : HaManagerFailoverScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     [Fact]
     public async Task OneEtcdMemberOfThreeLost_NoFailover_WritesContinue_NothingAcknowledgedIsLost()
@@ -86,11 +94,11 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
         await using var load = LoadProbe.Start(Graph.Gateway, new LoadOptions { Concurrency = 4, WriteFraction = 1, IdempotentWrites = true });
         await load.WaitForResponsesAsync(200, Token);
 
-        var member = await NodeFaults.KillEtcdMemberAsync(0, Token);
+        var member = await NodeFaults.KillConsensusMemberAsync(0, Token);
         var dead = load.Elapsed;
         load.MarkFault($"SIGKILL {member}");
         // Longer than Patroni's retry_timeout: a leader that could not reach the remaining quorum would have demoted itself.
-        await Task.Delay(TimeSpan.FromSeconds(HaManager.ReplicaSet.Options.Patroni.RetryTimeout * 2), Token);
+        await Task.Delay(TimeSpan.FromSeconds(HaManager.ReplicaSet.Settings.Patroni!.RetryTimeout * 2), Token);
         await load.WaitForResponsesAsync(100, Token);
         var report = await load.StopAsync();
         await new Faults(Graph.App).StartAsync(member, Token);
@@ -120,7 +128,7 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
             // Their member keys expire after the ttl; the leader's next loop takes them out of the /sync key.
             await Poll.UntilOrThrowAsync(_ => Task.FromResult(!HaManager.IsSynchronousStandbyNamed), HaManager.FailoverBound,
                 TimeSpan.FromMilliseconds(200), "Patroni to name no synchronous standby", Token);
-            await Task.Delay(TimeSpan.FromSeconds(HaManager.ReplicaSet.Options.Patroni.LoopWait * 3), Token);
+            await Task.Delay(TimeSpan.FromSeconds(HaManager.ReplicaSet.Settings.Patroni!.LoopWait * 3), Token);
             await NodeFaults.KillNodeAsync(primary, Token);
         }
         finally
@@ -130,7 +138,7 @@ public sealed class PatroniFailoverScenarios(PatroniGraph graph) : HaManagerFail
 
         // A replica allowed to lead takes the lock once the ttl has run out, within a loop or two (20 to 23 s after the last
         // refresh, measured under load); twice the ttl says none was allowed, without waiting out the whole failover bound.
-        var waited = TimeSpan.FromSeconds(2 * HaManager.ReplicaSet.Options.Patroni.Ttl);
+        var waited = TimeSpan.FromSeconds(2 * HaManager.ReplicaSet.Settings.Patroni!.Ttl);
         var promoted = await Poll.UntilAsync(async token => await Graph.Database.TryFindPrimaryAsync(token) is not null,
             waited, TimeSpan.FromMilliseconds(500), Token);
         Assert.False(promoted, $"A replica was promoted though Patroni named none synchronous:\n{NodeStatusReport.Describe(Graph)}");

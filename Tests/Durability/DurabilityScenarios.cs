@@ -10,7 +10,8 @@ namespace Replication.Tests.Durability;
 /// retries of every indeterminate answer, checked against a final read from the current primary. Derive a sealed class
 /// per collection to run them against another graph (runtime, HA manager); the graph needs synchronous replication.
 /// </summary>
-public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : GraphFixture
+public abstract class DurabilityScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     /// <summary>The seed of the random schedule; set REPLICATION_NEMESIS_SEED to replay another one.</summary>
     public const int RandomScheduleSeed = 1616;
@@ -22,8 +23,6 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) where TGraph : G
         double.TryParse(Environment.GetEnvironmentVariable("REPLICATION_NEMESIS_MINUTES"), NumberStyles.Float, CultureInfo.InvariantCulture, out var minutes)
             ? TimeSpan.FromMinutes(minutes)
             : DefaultRandomScheduleDuration;
-
-    protected TGraph Graph { get; } = graph;
 
     protected static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
 
@@ -165,5 +164,11 @@ public sealed class PatroniDurabilityScenarios(PatroniGraph graph) : DurabilityS
 {
     // 45 s, not 2 min, for CI time: each Patroni failover waits out the leader lock's ttl. With
     // REPLICATION_NEMESIS_MINUTES=2 it ran here with 5,888 writes acknowledged and 0 lost.
+    protected override TimeSpan DefaultRandomScheduleDuration => TimeSpan.FromSeconds(45);
+}
+
+[Collection(PatroniOnContainersGraph.Name)]
+public sealed class PatroniOnContainersDurabilityScenarios(PatroniOnContainersGraph graph) : DurabilityScenarios<PatroniOnContainersGraph>(graph)
+{
     protected override TimeSpan DefaultRandomScheduleDuration => TimeSpan.FromSeconds(45);
 }

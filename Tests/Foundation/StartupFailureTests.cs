@@ -55,6 +55,23 @@ public sealed class StartupFailureTests
         AssertNoStackTrace(text);
     }
 
+    /// <summary>A key that the chosen runtime or HA manager would ignore, or a value out of range, stops the AppHost in one line.</summary>
+    [Theory]
+    [InlineData("--Postgres:Runtime=Process --Postgres:DataVolumes=true", "Postgres:DataVolumes applies to Postgres:Runtime=Container")]
+    [InlineData("--Postgres:HaManager=Patroni --Postgres:FailoverAfter=00:00:05", "Postgres:FailoverAfter applies to Postgres:HaManager=Supervisor")]
+    [InlineData("--Postgres:EtcdMembers=3", "Postgres:EtcdMembers applies to Postgres:HaManager=Patroni")]
+    [InlineData("--Postgres:Replicas=9", "Postgres:Replicas must be between 0 and 5; it is 9.")]
+    [InlineData("--Postgres:HaManager=Etcd", "Postgres:HaManager must be Supervisor or Patroni; it is 'Etcd'.")]
+    public async Task ASettingThatDoesNotApplyOrIsOutOfRange_StopsTheAppHostWithOneLineNamingIt(string arguments, string expected)
+    {
+        var (exitCode, text) = await AppHostProcess.RunAsync([.. arguments.Split(' '), "--Gateway:Port=0"], AppHostProcess.OnFreePorts,
+            TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, exitCode);
+        Assert.Single(text.Split('\n'), line => line.Contains(expected, StringComparison.Ordinal));
+        AssertNoStackTrace(text);
+    }
+
     private static Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments, IReadOnlyDictionary<string, string> environment) =>
         AppHostProcess.RunAsync([.. arguments, "--Postgres:Runtime=Process", "--Gateway:Port=0"], environment, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
 

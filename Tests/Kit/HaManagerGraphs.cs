@@ -11,3 +11,14 @@ public sealed class PatroniGraph : GraphFixture
 
     protected override IEnumerable<string> Arguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:EtcdMembers=3"];
 }
+
+/// <summary>
+/// The same failover scenarios' graph under Patroni on containers: every node runs Patroni, and every etcd member runs,
+/// in a container of the offline image (which has Patroni and etcd), with synchronous replication and three etcd members.
+/// </summary>
+public sealed class PatroniOnContainersGraph : ContainerGraphFixture
+{
+    public const string Name = "Patroni on containers";
+
+    protected override IEnumerable<string> ContainerArguments => ["--Postgres:HaManager=Patroni", "--Postgres:EtcdMembers=3"];
+}

@@ -2,7 +2,7 @@ namespace Replication.Tests.Kit;
 
 /// <summary>
 /// What each node of the replica set looked like when a wait for a primary ran out: its resource state, what its HA
-/// manager last reported (the dashboard properties: role, Patroni's state, sync state, leader, timeline, lag) and its
+/// manager last reported (the dashboard properties: role, Patroni's state, sync state, primary, timeline, lag) and its
 /// last log lines. Under Patroni those lines say why no replica took the leader lock ("not healthy enough for leader
 /// race", "My wal position exceeds maximum replication lag", …), which the timeout alone does not.
 /// </summary>
@@ -12,7 +12,7 @@ public static class NodeStatusReport
 
     private static readonly string[] Shown =
     [
-        ReplicaSetProperties.Role, ReplicaSetProperties.PatroniState, ReplicaSetProperties.SyncState, ReplicaSetProperties.Leader,
+        ReplicaSetProperties.Role, ReplicaSetProperties.PatroniState, ReplicaSetProperties.SyncState, ReplicaSetProperties.Primary,
         ReplicaSetProperties.Timeline, ReplicaSetProperties.LagBytes,
     ];
 

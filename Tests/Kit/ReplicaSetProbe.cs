@@ -13,8 +13,10 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     /// <summary>How long <see cref="FindPrimaryAsync"/> asks before it concludes there is no primary.</summary>
     private static readonly TimeSpan PrimaryAnswerTimeout = TimeSpan.FromSeconds(15);
 
-    public IReadOnlyList<PostgresNode> Nodes { get; } =
-        [.. app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single().Nodes];
+    public PostgresReplicaSetResource ReplicaSet { get; } =
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single();
+
+    public IReadOnlyList<PostgresNode> Nodes => ReplicaSet.Nodes;
 
     public PostgresNode Node(string name) => Nodes.Single(node => node.Name == name);
 
@@ -139,15 +141,33 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
             "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() ELSE pg_current_wal_lsn() END::text", cancellationToken);
 
     /// <summary>
-    /// Promotes a replica with the node's Promote command, the same code the dashboard and the automatic failover run:
-    /// a running primary is stopped and fenced, the other replicas follow the new primary.
+    /// Makes a replica the primary with the node's Failover command, the same code the dashboard runs: a running primary
+    /// is demoted (Patroni) or stopped and fenced (the supervisor), the other replicas follow the new primary.
     /// </summary>
-    public async Task PromoteAsync(string nodeName, CancellationToken cancellationToken = default)
+    public async Task FailoverAsync(string nodeName, CancellationToken cancellationToken = default)
     {
-        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Promote, cancellationToken)
+        var result = await app.ResourceCommands.ExecuteCommandAsync(nodeName, PostgresNodeCommands.Failover, cancellationToken)
             .WaitAsync(NodeCommandTimeout, cancellationToken);
-        Assert.True(result.Success, $"Promote {nodeName} failed: {result.Message}");
-        Assert.False(await IsInRecoveryAsync(nodeName, cancellationToken), $"{nodeName} is still in recovery after promotion.");
+        Assert.True(result.Success, $"Failover to {nodeName} failed: {result.Message}");
+        Assert.True(await Poll.UntilAsync(async token => !await IsInRecoveryAsync(nodeName, token), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken),
+            $"{nodeName} is still in recovery after the failover.");
+    }
+
+    /// <summary>When the node's postmaster started (<c>pg_postmaster_start_time()</c>): a restarted server answers with another.</summary>
+    public Task<DateTime> PostmasterStartAsync(string nodeName, CancellationToken cancellationToken = default) =>
+        QueryAsync<DateTime>(nodeName, "SELECT pg_postmaster_start_time()", cancellationToken);
+
+    /// <summary>As <see cref="PostmasterStartAsync"/>, or null when the node does not answer (down, frozen, refusing connections).</summary>
+    public async Task<DateTime?> TryPostmasterStartAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await PostmasterStartAsync(nodeName, cancellationToken);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Makes a node (e.g. a fenced former primary) a replica of the current primary, with its Rejoin command.</summary>

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The offline image's root file system: Debian's own PostgreSQL 15 and gosu, from the Debian mirror apt uses, written as
+# The offline image's root file system: Debian's own PostgreSQL 15 and gosu, and Patroni with its etcd client and etcd (for the
+# Patroni replica sets, whose nodes and etcd members run this same image), from the Debian mirror apt uses, written as
 # a tar stream to stdout. The only step that needs the network. Run as root (debootstrap). Called by build.sh, which
 # keys its cache on this file's content: change what it installs here, and the next build makes a new root file system.
 set -euo pipefail
 
 suite=bookworm
-packages=postgresql-15,gosu,ca-certificates
+packages=postgresql-15,gosu,ca-certificates,patroni,python3-etcd,etcd-server,etcd-client
 mirror="${REPLICATION_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 root="$(mktemp -d)"

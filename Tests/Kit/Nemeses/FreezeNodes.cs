@@ -1,6 +1,6 @@
 namespace Replication.Tests.Kit;
 
-/// <summary>SIGSTOP of the current primary, as a paused machine (<see cref="FrozenNode"/>); SIGCONT when stopped.</summary>
+/// <summary>The current primary frozen, as a paused machine (<see cref="FrozenNode"/>); resumed when stopped.</summary>
 public sealed class FreezePrimary : Nemesis
 {
     private FrozenNode? frozen;
@@ -13,8 +13,8 @@ public sealed class FreezePrimary : Nemesis
     public override async Task StartAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         Frozen = await context.Graph.Database.FindPrimaryAsync(cancellationToken);
-        frozen = await context.FreezeAsync(Frozen, primary: null, cancellationToken);
-        context.Log($"SIGSTOP {frozen} (the primary)");
+        frozen = await context.FreezeAsync(Frozen, cancellationToken);
+        context.Log($"froze {frozen} (the primary)");
     }
 
     public override async Task StopAsync(NemesisContext context, CancellationToken cancellationToken)
@@ -22,14 +22,14 @@ public sealed class FreezePrimary : Nemesis
         if (frozen is not null)
         {
             await frozen.ThawAsync();
-            context.Log($"SIGCONT {frozen.Name}");
+            context.Log($"resumed {frozen.Name}");
             frozen = null;
         }
     }
 }
 
 /// <summary>
-/// SIGSTOP of every standby, as paused machines (<see cref="FrozenNode"/>: no WAL reaches them); SIGCONT when stopped.
+/// Every standby frozen, as paused machines (<see cref="FrozenNode"/>: no WAL reaches them); resumed when stopped.
 /// With synchronous replication, no commit can complete its wait for a standby meanwhile.
 /// </summary>
 public sealed class FreezeStandbys : Nemesis
@@ -44,10 +44,10 @@ public sealed class FreezeStandbys : Nemesis
         var primary = await database.FindPrimaryAsync(cancellationToken);
         foreach (var standby in database.Nodes.Select(node => node.Name).Where(name => name != primary && database.IsNodeRunning(name)))
         {
-            frozen.Add(await context.FreezeAsync(standby, primary, cancellationToken));
+            frozen.Add(await context.FreezeAsync(standby, cancellationToken));
         }
 
-        context.Log($"SIGSTOP every standby of {primary}: {string.Join(", ", frozen)}");
+        context.Log($"froze every standby of {primary}: {string.Join("; ", frozen)}");
     }
 
     public override async Task StopAsync(NemesisContext context, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ public sealed class FreezeStandbys : Nemesis
             await node.ThawAsync();
         }
 
-        context.Log($"SIGCONT {string.Join(", ", frozen.Select(node => node.Name))}");
+        context.Log($"resumed {string.Join(", ", frozen.Select(node => node.Name))}");
         frozen.Clear();
     }
 }

@@ -15,16 +15,13 @@ public static class GraphRepair
     {
         var database = graph.Database;
         var haManager = new HaManager(graph.App);
-        // Under Patroni a node that is not running is started first: in synchronous mode only the members the /sync key
-        // names may take the leader lock, and when the primary died while it named no live standby, the dead former
-        // primary is the only one that can lead again. Waiting for a primary before starting it would wait for ever.
-        if (haManager.IsPatroni)
+        // A stopped node the HA manager can take back now is rejoined first. Under Patroni that is every stopped node (its
+        // Rejoin starts it): in synchronous mode only the members the /sync key names may take the leader lock, and when
+        // the primary died while it named no live standby, the dead former primary is the only one that can lead again.
+        foreach (var node in database.Nodes.Select(node => node.Name).Where(name => !database.IsNodeRunning(name) && haManager.CanRejoin(name)))
         {
-            foreach (var node in database.Nodes.Select(node => node.Name).Where(name => !database.IsNodeRunning(name)))
-            {
-                log?.Invoke($"repair: starting {node}");
-                await haManager.StartNodeAsync(node, cancellationToken);
-            }
+            log?.Invoke($"repair: rejoining {node}, which is stopped");
+            await haManager.ExecuteAsync(node, PostgresNodeCommands.Rejoin, cancellationToken);
         }
 
         string? primary = null;

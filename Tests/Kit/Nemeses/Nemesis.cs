@@ -77,9 +77,9 @@ public sealed class NemesisContext(GraphFixture graph, OperationHistory history,
     }
 
     /// <summary>Freezes a node, and remembers it, so <see cref="ThawAllAsync"/> resumes it even when a scenario fails midway.</summary>
-    public async Task<FrozenNode> FreezeAsync(string nodeName, string? primary, CancellationToken cancellationToken)
+    public async Task<FrozenNode> FreezeAsync(string nodeName, CancellationToken cancellationToken)
     {
-        var node = await NodeFaults.FreezeAsync(nodeName, primary, cancellationToken);
+        var node = await NodeFaults.FreezeAsync(nodeName, cancellationToken);
         lock (frozen)
         {
             frozen.Add(node);

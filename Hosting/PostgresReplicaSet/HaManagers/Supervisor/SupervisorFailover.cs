@@ -1,0 +1,190 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Replication.Hosting.PostgresReplicaSet;
+
+/// <summary>
+/// The supervisor's moves on one set: promote a replica and rebuild the set around it (slots on the new primary, the
+/// other replicas repointed, the former primary fenced so it can never come back as a second primary). The automatic
+/// failover and the Switchover and Failover commands all run this, so there is one implementation. It also keeps which
+/// node is the primary now: run-time state, which the resources themselves do not hold. When the set starts, that is
+/// the node that says it is primary (<see cref="DiscoverAsync"/>), never assumed: after an AppHost restart with data
+/// volumes, it is whichever node the last failover promoted.
+/// </summary>
+internal sealed class SupervisorFailover : IDisposable
+{
+    private readonly SemaphoreSlim oneAtATime = new(1, 1);
+    private volatile PostgresNode? primary;
+
+    /// <summary>The primary: found when the set started, then the node each promotion made primary; null until found.</summary>
+    public PostgresNode? CurrentPrimary => primary;
+
+    public void Dispose() => oneAtATime.Dispose();
+
+    /// <summary>
+    /// Finds the primary among what the nodes say of themselves, as the set starts, and opens the set (its databases turn
+    /// Running, so the services may start). Two primaries at once mean a fence that never reached a volume: the one on
+    /// the newest timeline (then the furthest WAL) stays, the others are stopped and fenced. False while no node is primary.
+    /// </summary>
+    public async Task<bool> DiscoverAsync(ReplicaSetContext context, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    {
+        var claimants = observations.Where(observation => observation.Value.AcceptsWrites)
+            .OrderByDescending(observation => observation.Value.Timeline ?? 0)
+            .ThenByDescending(observation => NpgsqlLogSequenceNumber.Parse(observation.Value.Lsn ?? "0/0"))
+            .Select(observation => observation.Key)
+            .ToList();
+        if (claimants.Count == 0)
+        {
+            return false;
+        }
+
+        await oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var found = claimants[0];
+            foreach (var other in claimants.Skip(1))
+            {
+                context.Log.LogError("{Other} is a primary too, on an older history than {Primary}'s: fencing it", other.Name, found.Name);
+                await FenceAsync(context, other, cancellationToken).ConfigureAwait(false);
+            }
+
+            context.Log.LogInformation("{Primary} is the primary (as the nodes report it)", found.Name);
+            await RecordPrimaryAsync(context, found).ConfigureAwait(false);
+            return true;
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes <paramref name="candidate"/> the primary. A primary that is still running is stopped first (a switchover,
+    /// which loses nothing); a dead one is fenced (a failover).
+    /// </summary>
+    public Task PromoteAsync(ReplicaSetContext context, PostgresNode candidate, string reason, CancellationToken cancellationToken) =>
+        PromoteAsync(context, candidate, reason, _ => true, cancellationToken);
+
+    /// <summary>
+    /// Promotes <paramref name="candidate"/> only if <paramref name="replaced"/> is still the primary (null: still none)
+    /// once no other promotion runs. The supervisor judged that primary lost; a promotion that ran meanwhile (a
+    /// switchover from the dashboard, a test's) has already replaced it, and must not be undone by this one.
+    /// </summary>
+    public Task<bool> ReplaceAsync(ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason, CancellationToken cancellationToken) =>
+        PromoteAsync(context, candidate, reason, current => current == replaced, cancellationToken);
+
+    /// <summary>Points a running replica at <paramref name="newPrimary"/> (primary_conninfo and its slot), without a restart.</summary>
+    public static async Task FollowAsync(PostgresNode follower, PostgresNode newPrimary, CancellationToken cancellationToken)
+    {
+        await using var connection = await PostgresConnections.OpenAdminAsync(follower, cancellationToken).ConfigureAwait(false);
+        var conninfo = await PostgresServerSettings.PrimaryConnectionInfoAsync(follower, newPrimary, cancellationToken).ConfigureAwait(false);
+        // ALTER SYSTEM takes no parameters and cannot run in a DO block (a transaction): the server quotes the values
+        // itself (format's %L), and the statements it returns are run as they are.
+        await using var quote = new NpgsqlCommand(
+            "SELECT format('ALTER SYSTEM SET primary_conninfo = %L; ALTER SYSTEM SET primary_slot_name = %L', @conninfo::text, @slot::text)",
+            connection);
+        quote.Parameters.AddWithValue("conninfo", conninfo);
+        quote.Parameters.AddWithValue("slot", follower.SlotName);
+        var statements = await PostgresConnections.QueryScalarAsync<string>(quote, cancellationToken).ConfigureAwait(false);
+        await using var alter = new NpgsqlCommand(statements + "; SELECT pg_reload_conf()", connection);
+        await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops a node with Aspire's Stop command and makes sure no server process is left on its data: fencing and
+    /// rejoining must never work under a running postmaster.
+    /// </summary>
+    public static async Task StopNodeAsync(ReplicaSetContext context, PostgresNode node, CancellationToken cancellationToken)
+    {
+        if (context.IsRunning(node.Resource))
+        {
+            var stopped = await context.Commands.ExecuteCommandAsync(node.Name, KnownResourceCommands.StopCommand, cancellationToken).ConfigureAwait(false);
+            if (!stopped.Success && context.IsRunning(node.Resource))
+            {
+                throw new InvalidOperationException($"Could not stop {node.Name}: {stopped.Message}");
+            }
+        }
+
+        // A server the resource no longer tracks (hung, half-dead) must not wake up later on this data.
+        await context.ReplicaSet.NodeRuntime.KillPostmasterAsync(node, context.Services, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> PromoteAsync(
+        ReplicaSetContext context, PostgresNode candidate, string reason, Func<PostgresNode?, bool> stillWanted, CancellationToken cancellationToken)
+    {
+        await oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var log = context.Log;
+            var former = primary;
+            if (!stillWanted(former))
+            {
+                log.LogInformation("Not promoting {Candidate} ({Reason}): {Primary} became the primary meanwhile", candidate.Name, reason, former?.Name);
+                return false;
+            }
+
+            if (former == candidate)
+            {
+                throw new InvalidOperationException($"{candidate.Name} is already the primary.");
+            }
+
+            log.LogWarning("Promoting {Candidate} to primary: {Reason}", candidate.Name, reason);
+            // Fenced before the promotion, so that at no moment do two nodes hold unfenced primary data.
+            if (former is not null)
+            {
+                await FenceAsync(context, former, cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var connection = await PostgresConnections.OpenAdminAsync(candidate, cancellationToken).ConfigureAwait(false))
+            {
+                if (!await PostgresConnections.QueryScalarAsync<bool>(connection, "SELECT pg_promote(wait => true, wait_seconds => 60)", cancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidOperationException($"{candidate.Name} did not finish promotion within 60 s.");
+                }
+
+                await ReplicationSlots.EnsureAsync(connection, context.ReplicaSet.Nodes.Where(node => node != candidate), cancellationToken).ConfigureAwait(false);
+            }
+
+            await RecordPrimaryAsync(context, candidate).ConfigureAwait(false);
+            log.LogWarning("{Candidate} is the primary now", candidate.Name);
+
+            foreach (var follower in context.ReplicaSet.Nodes.Where(node => node != candidate && node != former && context.IsRunning(node.Resource)))
+            {
+                await FollowAsync(follower, candidate, cancellationToken).ConfigureAwait(false);
+                log.LogInformation("{Follower} now follows {Candidate}", follower.Name, candidate.Name);
+            }
+
+            return true;
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>Keeps and shows the primary, and opens the set (and its databases) if it was not yet.</summary>
+    private async Task RecordPrimaryAsync(ReplicaSetContext context, PostgresNode newPrimary)
+    {
+        primary = newPrimary;
+        await context.Notifications.PublishUpdateAsync(context.ReplicaSet, snapshot => snapshot with
+        {
+            Properties = snapshot.Properties.With(ReplicaSetProperties.Primary, newPrimary.Name),
+        }).ConfigureAwait(false);
+        await context.Notifications.OpenAsync(context.ReplicaSet).ConfigureAwait(false);
+    }
+
+    private static async Task FenceAsync(ReplicaSetContext context, PostgresNode former, CancellationToken cancellationToken)
+    {
+        context.Log.LogInformation("Stopping {Former} so it cannot accept writes", former.Name);
+        await StopNodeAsync(context, former, cancellationToken).ConfigureAwait(false);
+        await context.ReplicaSet.NodeRuntime.FenceAsync(former, cancellationToken).ConfigureAwait(false);
+        await context.Notifications.PublishUpdateAsync(former.Resource, snapshot => snapshot with
+        {
+            Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, "true"),
+        }).ConfigureAwait(false);
+        context.Log.LogWarning("{Former} is fenced: if started, it comes back as a standby; use Rejoin to make it follow the new primary", former.Name);
+    }
+}

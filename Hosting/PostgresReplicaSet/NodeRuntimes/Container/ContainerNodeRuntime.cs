@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Replication.Hosting.PostgresReplicaSet;
+
+/// <summary>
+/// Runs a replica set's members as containers of one image: the official postgres image at the tag
+/// Aspire.Hosting.PostgreSQL pins (built with what a program adds, e.g. Patroni, when it needs more), or
+/// <see cref="PostgresContainerSettings.WithImage"/>. Every endpoint is direct (Aspire's proxy kept accepting
+/// connections for a dead container, so clients waited for a killed primary instead of moving on), and every member
+/// mounts the integration's scripts, so it bootstraps itself, as it would from a manifest. Crashes and freezes go
+/// through the engine (<c>docker kill</c>, <c>docker pause</c>); fencing is on disk, on the node's data volume.
+/// </summary>
+internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
+{
+    /// <summary>The port PostgreSQL listens on inside every node container.</summary>
+    public const int ServerPort = 5432;
+
+    private const string ContainerIdProperty = "container.id";
+
+    /// <summary>The fence file as the node entrypoint names it: beside PGDATA, inside the volume.</summary>
+    private const string FenceCommand = "touch \"$PGDATA.fenced\"";
+
+    private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly ContainerRuntimeCli engine;
+    private readonly PostgresContainerSettings settings;
+    private readonly ConcurrentDictionary<string, string> dataVolumeOf = new();
+
+    private ContainerNodeRuntime(ContainerRuntimeCli engine, PostgresContainerSettings settings, string description)
+    {
+        this.engine = engine;
+        this.settings = settings;
+        Description = description;
+    }
+
+    public string Description { get; }
+
+    public NodePlacement Placement { get; } = new ContainerPlacement();
+
+    /// <summary>The runtime; when it was asked for by name and no engine answers, the AppHost stops at start with one line.</summary>
+    public static ContainerNodeRuntime Create(
+        IDistributedApplicationBuilder builder, PostgresContainerSettings settings, ContainerRuntimeCli engine, string description, bool checkEngine)
+    {
+        if (checkEngine && builder.ExecutionContext.IsRunMode && !engine.Answers(NodeRuntimeChoice.ProbeTimeout))
+        {
+            StartupMessages.FailAtStart(builder, StartupMessages.ReplicaSetCategory,
+                $"Postgres:Runtime is Container, but the container runtime '{engine}' did not answer '{engine} info' within " +
+                $"{NodeRuntimeChoice.ProbeTimeout.TotalSeconds:F0} s. Start Docker (or Podman, with ASPIRE_CONTAINER_RUNTIME=podman), or run the nodes as processes: --Postgres:Runtime=Process.");
+        }
+
+        return new ContainerNodeRuntime(engine, settings, description);
+    }
+
+    public IReadOnlyList<IResourceBuilder<IResourceWithEndpoints>> AddServerNodes(
+        IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet) =>
+        new ContainerServerNodes(this).Add(builder, replicaSet);
+
+    public ProgramMember AddProgram(
+        IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet, NodeProgram program)
+    {
+        var member = builder.AddContainer(program.Name, ContainerImages.OfficialPostgres.Repository)
+            .WithParentRelationship(replicaSet)
+            .WithIconName(program.IconName)
+            .WithEntrypoint("sh")
+            .WithArgs(Placement.ScriptPath(program.Script));
+        UseImage(member, program.Image);
+        foreach (var endpoint in program.Endpoints)
+        {
+            member.WithEndpoint(targetPort: endpoint.ContainerPort, name: endpoint.Name, scheme: endpoint.Scheme, isProxied: false);
+        }
+
+        MountScriptsAndData(member, program.Name);
+        var added = ProgramMember.Of(member);
+        program.Configure(added);
+        return added;
+    }
+
+    /// <summary>Inside the app's network every container reaches another by its resource name.</summary>
+    public (string Host, int Port) StreamingAddressOf(PostgresNode node) => (node.Name, ServerPort);
+
+    /// <summary>
+    /// With data volumes, writes the fence file on the stopped node's volume (a throwaway container of the node's image),
+    /// so that whenever it starts again, even under a restarted AppHost, it is cloned from the primary instead of
+    /// starting on its own data. Without them there is nothing to fence: the next start makes a new, empty container.
+    /// </summary>
+    public async Task FenceAsync(PostgresNode node, CancellationToken cancellationToken)
+    {
+        if (!dataVolumeOf.TryGetValue(node.Name, out var volume))
+        {
+            return;
+        }
+
+        var image = node.Resource.TryGetContainerImageName(out var name) ? name : throw new InvalidOperationException($"{node.Name} has no image.");
+        var fenced = await engine.RunAsync(
+            ["run", "--rm", "--volume", $"{volume}:{ContainerPlacement.VolumePath}", "--entrypoint", "sh", image, "-c", FenceCommand],
+            EngineTimeout, cancellationToken).ConfigureAwait(false);
+        if (!fenced.Succeeded)
+        {
+            throw new InvalidOperationException($"Could not fence {node.Name} on its data volume {volume}: {fenced.Describe()}");
+        }
+    }
+
+    /// <summary>The node is cloned afresh from the primary when it starts: fenced with data volumes, a new container without.</summary>
+    public async Task RejoinAsync(PostgresNode node, PostgresNode primary, ILogger log, CancellationToken cancellationToken)
+    {
+        await FenceAsync(node, cancellationToken).ConfigureAwait(false);
+        log.LogInformation("{Node} is cloned afresh from {Primary} as it starts", node.Name, primary.Name);
+    }
+
+    /// <summary>SIGKILL to the container: every process in it dies at once, as with the loss of its machine.</summary>
+    public async Task<string?> KillAsync(IResource member, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (ContainerIdOf(member, services) is not { } id)
+        {
+            return null;
+        }
+
+        await RunOrThrowAsync(["kill", "--signal", "KILL", id], $"kill {member.Name}", cancellationToken).ConfigureAwait(false);
+        return $"container {id[..Math.Min(12, id.Length)]}";
+    }
+
+    /// <summary>
+    /// SIGKILL to the postmaster. Where it is the container's main process (the supervisor's nodes), that is the
+    /// container's kill; where a program started it (Patroni), it is signalled inside the container, and the program lives on.
+    /// </summary>
+    public async Task<string?> KillPostmasterAsync(PostgresNode node, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (ContainerIdOf(node.Resource, services) is not { } id)
+        {
+            return null;
+        }
+
+        // A stopped container, or one whose server is down, has no postmaster to kill.
+        var read = await engine.RunAsync(["exec", id, "sh", "-c", "head -n 1 \"$PGDATA/postmaster.pid\""], EngineTimeout, cancellationToken).ConfigureAwait(false);
+        var pid = read.Succeeded ? read.StandardOutput.Trim() : "";
+        if (pid.Length == 0)
+        {
+            return null;
+        }
+
+        if (pid == "1")
+        {
+            return await KillAsync(node.Resource, services, cancellationToken).ConfigureAwait(false);
+        }
+
+        await ExecAsync(id, $"kill -KILL {pid}", cancellationToken).ConfigureAwait(false);
+        return $"postmaster {pid} in container {id[..Math.Min(12, id.Length)]}";
+    }
+
+    /// <summary><c>docker pause</c>: the cgroup freezer stops every process of the container; the standby's walsenders are stopped first, inside the primary's container.</summary>
+    public async Task<FrozenMember> FreezeAsync(
+        IResource member, PostgresNode? primary, IReadOnlyList<int> walsenders, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var id = ContainerIdOf(member, services) ?? throw new InvalidOperationException($"{member.Name} has no running container.");
+        var primaryId = primary is null ? null : ContainerIdOf(primary.Resource, services);
+        if (walsenders.Count > 0)
+        {
+            await ExecAsync(primaryId ?? throw new InvalidOperationException($"{primary?.Name} has no running container."),
+                $"kill -STOP {string.Join(' ', walsenders)}", cancellationToken).ConfigureAwait(false);
+        }
+
+        await RunOrThrowAsync(["pause", id], $"pause {member.Name}", cancellationToken).ConfigureAwait(false);
+        var paused = await engine.RunAsync(["inspect", "--format", "{{.State.Paused}}", id], EngineTimeout, cancellationToken).ConfigureAwait(false);
+        if (paused.StandardOutput.Trim() != "true")
+        {
+            throw new InvalidOperationException($"{member.Name}'s container {id} is not paused after docker pause: {paused.Describe()}");
+        }
+
+        return new FrozenMember(
+            $"{member.Name}: container paused" + (walsenders.Count > 0 ? $"; {primary!.Name}'s walsenders {string.Join(", ", walsenders)}" : ""),
+            async () =>
+            {
+                // A member killed meanwhile has nothing to resume; neither does a primary's container that is gone.
+                await engine.RunAsync(["unpause", id], EngineTimeout, CancellationToken.None).ConfigureAwait(false);
+                if (walsenders.Count > 0 && primaryId is not null)
+                {
+                    await engine.RunAsync(["exec", primaryId, "sh", "-c", $"kill -CONT {string.Join(' ', walsenders)}"], EngineTimeout, CancellationToken.None)
+                        .ConfigureAwait(false);
+                }
+            });
+    }
+
+    /// <summary>Every member's image: <see cref="PostgresContainerSettings.Image"/>, or the official one, built with what the program adds.</summary>
+    internal void UseImage(IResourceBuilder<ContainerResource> container, string? dockerfile)
+    {
+        if (settings.Image is { } reference && PostgresImage.TryParse(reference, out var image))
+        {
+            container.WithImageRegistry(image.Registry).WithImage(image.Repository, image.Tag);
+        }
+        else if (dockerfile is not null)
+        {
+            container.WithDockerfile(IntegrationScripts.Directory, IntegrationScripts.PathOf(dockerfile))
+                .WithBuildArg("BASE", ContainerImages.OfficialPostgres.ToString());
+        }
+    }
+
+    /// <summary>The scripts, read-only; with data volumes, a named volume for everything the member writes.</summary>
+    internal void MountScriptsAndData(IResourceBuilder<ContainerResource> container, string memberName)
+    {
+        container.WithBindMount(IntegrationScripts.Directory, IntegrationScripts.ContainerDirectory, isReadOnly: true);
+        if (settings.DataVolumes)
+        {
+            var volume = VolumeNameGenerator.Generate(container, "data");
+            dataVolumeOf[memberName] = volume;
+            container.WithVolume(volume, ContainerPlacement.VolumePath);
+        }
+    }
+
+    private static string? ContainerIdOf(IResource member, IServiceProvider services) =>
+        services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(member.Name, out var state)
+        && state.Snapshot.Properties.FirstOrDefault(property => property.Name == ContainerIdProperty)?.Value is string { Length: > 0 } id
+            ? id
+            : null;
+
+    private async Task<string> ExecAsync(string containerId, string script, CancellationToken cancellationToken)
+    {
+        var result = await engine.RunAsync(["exec", containerId, "sh", "-c", script], EngineTimeout, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? result.StandardOutput : throw new InvalidOperationException($"{engine} exec {containerId} failed: {result.Describe()}");
+    }
+
+    private async Task RunOrThrowAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken)
+    {
+        var result = await engine.RunAsync(arguments, EngineTimeout, cancellationToken).ConfigureAwait(false);
+        if (!result.Succeeded)
+        {
+            throw new InvalidOperationException($"Could not {what}: {result.Describe()}");
+        }
+    }
+}
