@@ -62,7 +62,7 @@ internal static class PostgresConfiguration
 
             if (Value(section, "DataVolumes") is { } volumes && Boolean(volumes, "DataVolumes"))
             {
-                containers.WithDataVolumes();
+                containers.WithDataVolumes(Value(section, "DataVolumePrefix"));
             }
         }
 
@@ -71,6 +71,7 @@ internal static class PostgresConfiguration
             case "PROCESS":
                 Refuse(section, "Image", "applies to Postgres:Runtime=Container", true);
                 Refuse(section, "DataVolumes", "applies to Postgres:Runtime=Container", true);
+                Refuse(section, "DataVolumePrefix", "applies to Postgres:Runtime=Container", true);
                 settings.RunAsProcesses(Processes);
                 break;
             case "CONTAINER":

@@ -167,6 +167,15 @@ public sealed class ContainerAppModelTests
     }
 
     [Fact]
+    public async Task DataVolumesCanBeNamedAfterAPrefix()
+    {
+        await using var app = await AppModel.BuildAsync("--Postgres:Runtime=Container", "--Postgres:DataVolumes=true", "--Postgres:DataVolumePrefix=orders");
+
+        Assert.All(NodeNames, name => Assert.Equal($"orders-{name}-data", Assert.Single(
+            app.Resource<ContainerResource>(name).Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Type == ContainerMountType.Volume).Source));
+    }
+
+    [Fact]
     public async Task DataVolumesAreOptional()
     {
         await using (var without = await AppModel.BuildAsync("--Postgres:Runtime=Container"))

@@ -35,9 +35,12 @@ public class ContainerGraphFixture : GraphFixture
 /// </summary>
 public class DataVolumesGraphFixture : ContainerGraphFixture
 {
+    private readonly string volumePrefix = $"replication-test-{Guid.NewGuid():N}"[..26];
     private List<string> volumes = [];
 
-    protected override IEnumerable<string> ContainerArguments => ["--Postgres:DataVolumes=true"];
+    // Volumes of this fixture's own, apart from another graph's (or a developer's run of this checkout), even when one
+    // graph's stop overlaps the next one's boot.
+    protected override IEnumerable<string> ContainerArguments => ["--Postgres:DataVolumes=true", $"--Postgres:DataVolumePrefix={volumePrefix}"];
 
     /// <summary>The nodes' data volumes, as the model names them.</summary>
     public IReadOnlyList<string> DataVolumes => volumes;

@@ -15,10 +15,12 @@ public sealed class PatroniGraph : GraphFixture
 /// <summary>
 /// The same failover scenarios' graph under Patroni on containers: every node runs Patroni, and every etcd member runs,
 /// in a container of the offline image (which has Patroni and etcd), with synchronous replication and three etcd members.
+/// With data volumes, as any real deployment of Patroni: a killed node's container is made anew when it starts again,
+/// and its data must survive that, as a machine's disk survives a crash.
 /// </summary>
-public sealed class PatroniOnContainersGraph : ContainerGraphFixture
+public sealed class PatroniOnContainersGraph : DataVolumesGraphFixture
 {
     public const string Name = "Patroni on containers";
 
-    protected override IEnumerable<string> ContainerArguments => ["--Postgres:HaManager=Patroni", "--Postgres:EtcdMembers=3"];
+    protected override IEnumerable<string> ContainerArguments => [.. base.ContainerArguments, "--Postgres:HaManager=Patroni", "--Postgres:EtcdMembers=3"];
 }

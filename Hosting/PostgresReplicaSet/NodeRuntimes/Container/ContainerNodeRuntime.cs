@@ -204,7 +204,7 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
         container.WithBindMount(IntegrationScripts.Directory, IntegrationScripts.ContainerDirectory, isReadOnly: true);
         if (settings.DataVolumes)
         {
-            var volume = VolumeNameGenerator.Generate(container, "data");
+            var volume = settings.DataVolumePrefix is { } prefix ? $"{prefix}-{memberName}-data" : VolumeNameGenerator.Generate(container, "data");
             dataVolumeOf[memberName] = volume;
             container.WithVolume(volume, ContainerPlacement.VolumePath);
         }
