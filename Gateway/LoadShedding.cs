@@ -8,7 +8,7 @@ namespace Replication.Gateway;
 /// queueing without bound and collapsing. Its own health endpoints are not limited. One limiter for the gateway's
 /// life, taken by the forwarder itself: no per-request policy or partition lookup.
 /// </summary>
-public sealed class LoadShedding(IOptions<GatewayOptions> options, GatewayTelemetry telemetry) : IDisposable
+public sealed class LoadShedding(IOptions<GatewayOptions> options) : IDisposable
 {
     private readonly ConcurrencyLimiter limiter = new(new ConcurrencyLimiterOptions
     {
@@ -30,9 +30,8 @@ public sealed class LoadShedding(IOptions<GatewayOptions> options, GatewayTeleme
         return limiter.AcquireAsync(cancellationToken: cancellationToken);
     }
 
-    public Task RejectAsync(HttpContext context)
+    public static Task RejectAsync(HttpContext context)
     {
-        telemetry.RecordResponse(null, StatusCodes.Status429TooManyRequests);
         context.Response.Headers.RetryAfter = "1";
         return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
                 detail: "The gateway is at its concurrency limit. Retry after a second.")

@@ -12,6 +12,12 @@ public static class GatewayProperties
     /// <summary>How many times the gateway failed over: switched from the primary to another service (not the count of responses the backup served; that is the metric <c>gateway.backup_responses</c>).</summary>
     public const string Failovers = "gateway.failovers";
 
+    /// <summary>Requests the gateway also sent to the backup because the primary was slow or failed (the metric <c>gateway.hedges</c>).</summary>
+    public const string Hedges = "gateway.hedges";
+
+    /// <summary>Hedges the gateway's hedge budget refused, so that an overloaded primary was not sent twice the work (the metric <c>gateway.hedge_budget.rejections</c>).</summary>
+    public const string HedgesRejected = "gateway.hedges_rejected";
+
     /// <summary>The last switch between services, with its time: <c>23:41:07: primaryservice → backupservice</c>.</summary>
     public const string LastSwitch = "gateway.last_switch";
 

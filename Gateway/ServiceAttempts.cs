@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Replication.Gateway;
+
+/// <summary>
+/// Attempts at one service: its address (<see cref="ServiceAddress"/>), then its own circuit breaker and attempt timeout
+/// (Polly's strategies with Microsoft.Extensions.Http.Resilience's HTTP options and predicates), then the transport
+/// that both services share. An attempt never throws: its outcome says what happened.
+/// </summary>
+public sealed class ServiceAttempts
+{
+    private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
+    private readonly HttpMessageInvoker transport;
+
+    public ServiceAttempts(ServiceAddress address, HttpMessageInvoker transport, GatewayOptions options, GatewayTelemetry telemetry)
+    {
+        Address = address;
+        this.transport = transport;
+        var service = address.Name;
+        pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = $"gateway-{service}" }
+            .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
+            {
+                // The library's defaults (100 requests over 30 s) would keep sending to a dead primary for
+                // seconds; these open the circuit after a handful of failures.
+                MinimumThroughput = 4,
+                FailureRatio = 0.5,
+                SamplingDuration = options.AttemptTimeout * 2,
+                BreakDuration = options.BreakDuration,
+                OnOpened = _ => telemetry.RecordCircuitAsync(service, CircuitState.Open),
+                OnHalfOpened = _ => telemetry.RecordCircuitAsync(service, CircuitState.HalfOpen),
+                OnClosed = _ => telemetry.RecordCircuitAsync(service, CircuitState.Closed),
+            })
+            .AddTimeout(new HttpTimeoutStrategyOptions { Name = "attempt-timeout", Timeout = options.AttemptTimeout })
+            .Build();
+    }
+
+    public ServiceAddress Address { get; }
+
+    /// <summary>Sends <paramref name="request"/> (already addressed to this service) through its circuit and attempt timeout.</summary>
+    public async Task<Attempt> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var outcome = await pipeline.ExecuteOutcomeAsync(static (context, state) => SendOnceAsync(state.transport, state.request, context.CancellationToken),
+                context, (transport, request));
+            return new Attempt(outcome, Stopwatch.GetElapsedTime(started));
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<Outcome<HttpResponseMessage>> SendOnceAsync(HttpMessageInvoker transport, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return Outcome.FromResult(await transport.SendAsync(request, cancellationToken));
+        }
+        catch (Exception exception)
+        {
+            return Outcome.FromException<HttpResponseMessage>(exception);
+        }
+    }
+}
+
+/// <summary>One attempt's outcome (a response, or the exception that ended it) and how long it spent at its service.</summary>
+public readonly record struct Attempt(Outcome<HttpResponseMessage> Outcome, TimeSpan Elapsed)
+{
+    /// <summary>
+    /// A failure worth trying the other service for, as Microsoft.Extensions.Http.Resilience's hedging judges it: a 5xx,
+    /// 408 or 429, a transport error, an attempt timeout, an open circuit.
+    /// </summary>
+    public bool IsFailure => HttpClientHedgingResiliencePredicates.IsTransient(Outcome);
+
+    /// <summary>
+    /// The request never reached the service (its circuit is open, or no connection could be made), so sending it to
+    /// the other one is no extra work for anybody: not a hedge the budget has to pay for.
+    /// </summary>
+    public bool ReachedNoService => Outcome.Exception is BrokenCircuitException
+        or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+
+    /// <summary>Drops an attempt whose answer is not the one sent to the client.</summary>
+    public void Discard() => Outcome.Result?.Dispose();
+}
