@@ -8,8 +8,8 @@ using Polly;
 namespace Replication.Gateway;
 
 /// <summary>
-/// Which service answers a request: the primary first; the backup as well when the primary fails, or has not answered
-/// within the hedging delay and the <see cref="HedgeBudget"/> allows an extra attempt; the first good answer wins and
+/// Which service answers a request: the primary first; the backup when the primary fails, or as well when the primary
+/// has not answered within the hedging delay and the <see cref="HedgeBudget"/> allows an extra attempt; the first good answer wins and
 /// the other attempt is cancelled. Each attempt runs through its service's own circuit breaker and attempt timeout
 /// (<see cref="ServiceAttempts"/>, Polly's).
 /// </summary>
@@ -139,17 +139,22 @@ public sealed class Failover : IDisposable
         return exchange.Answered(answered);
     }
 
+    /// <summary>
+    /// The budget pays for hedges, extra attempts sent while the primary's is still running: that is the work an overloaded
+    /// primary would be given twice. Sending on a request whose attempt has already failed runs no two attempts at once;
+    /// the primary's circuit breaker stops it when failures dominate.
+    /// </summary>
     private bool TryHedge(HttpRequestMessage request, Task<Attempt> primary)
     {
         var failed = primary.IsCompleted;
-        if ((failed && primary.Result.ReachedNoService) || budget.TryWithdraw())
+        if (failed || budget.TryWithdraw())
         {
             telemetry.RecordHedge(request, failed);
             status.OnHedge();
             return true;
         }
 
-        telemetry.RecordHedgeRejected(failed);
+        telemetry.RecordHedgeRejected();
         status.OnHedgeRejected();
         return false;
     }

@@ -29,9 +29,10 @@ public sealed class GatewayOptions
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Hedges and retries at the backup may be at most this share of the requests of the last
-    /// <see cref="HedgeBudgetWindow"/> (plus <see cref="HedgeBudgetPerSecond"/>); beyond it a slow or failed primary's
-    /// request is not sent again. Finagle's and Linkerd's retry budgets default to 20 %.
+    /// Hedges (a request sent to the backup too while the primary's attempt still runs) may be at most this share of the
+    /// requests of the last <see cref="HedgeBudgetWindow"/> (plus <see cref="HedgeBudgetPerSecond"/>); beyond it a slow
+    /// primary is waited for. A request whose primary attempt failed still fails over. Finagle's and Linkerd's retry
+    /// budgets default to 20 %.
     /// </summary>
     public double HedgeBudgetPercent { get; set; } = 20;
 

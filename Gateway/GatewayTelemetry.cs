@@ -33,7 +33,7 @@ public sealed partial class GatewayTelemetry
         responses = meter.CreateCounter<long>("gateway.responses", description: "Responses forwarded to clients, by the service that produced them.");
         hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
         hedgesRejected = meter.CreateCounter<long>("gateway.hedge_budget.rejections",
-            description: "Hedges and retries at the backup that the hedge budget refused: the primary was slow or failed, and the extra attempts of the last seconds had used up their share of the traffic.");
+            description: "Hedges the hedge budget refused: the primary was slower than the hedging delay, and the hedges of the last seconds had used up their share of the traffic.");
         backupResponses = meter.CreateCounter<long>("gateway.backup_responses", description: "Responses served by the backup instead of the primary.");
         meter.CreateObservableGauge("gateway.circuit.state",
             () => status.Circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
@@ -59,8 +59,7 @@ public sealed partial class GatewayTelemetry
         LogHedge(logger, request.Method, request.RequestUri?.AbsolutePath, primaryFailed ? "failed" : "was slow");
     }
 
-    public void RecordHedgeRejected(bool primaryFailed) =>
-        hedgesRejected.Add(1, new KeyValuePair<string, object?>("reason", primaryFailed ? "failed" : "slow"));
+    public void RecordHedgeRejected() => hedgesRejected.Add(1);
 
     public ValueTask RecordCircuitAsync(string service, CircuitState state)
     {

@@ -5,8 +5,9 @@ namespace Replication.Gateway;
 /// <summary>
 /// How many extra attempts the gateway may send: a share of the requests it forwarded over a sliding window, plus a
 /// small reserve per second, as Finagle's <c>RetryBudget</c> (and Linkerd's, and Envoy's <c>retry_budget</c>) bound
-/// retries. Every request deposits; every hedge or retry at the backup withdraws. A primary that is slow because the
-/// system is overloaded therefore gets at most that share of extra work, never twice the load.
+/// retries. Every request deposits; every hedge (an extra attempt while the primary's is still running) withdraws. A
+/// primary that is slow because the system is overloaded therefore gets at most that share of extra work, never twice
+/// the load.
 /// </summary>
 /// <remarks>
 /// Not System.Threading.RateLimiting's <c>TokenBucketRateLimiter</c>: it refills with time, not with traffic, and

@@ -80,13 +80,6 @@ public readonly record struct Attempt(Outcome<HttpResponseMessage> Outcome, Time
     /// </summary>
     public bool IsFailure => HttpClientHedgingResiliencePredicates.IsTransient(Outcome);
 
-    /// <summary>
-    /// The request never reached the service (its circuit is open, or no connection could be made), so sending it to
-    /// the other one is no extra work for anybody: not a hedge the budget has to pay for.
-    /// </summary>
-    public bool ReachedNoService => Outcome.Exception is BrokenCircuitException
-        or HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
-
     /// <summary>Drops an attempt whose answer is not the one sent to the client.</summary>
     public void Discard() => Outcome.Result?.Dispose();
 }
