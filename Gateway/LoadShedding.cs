@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Replication.ServiceDefaults;
 
 namespace Replication.Gateway;
 
@@ -30,13 +31,10 @@ public sealed class LoadShedding(IOptions<GatewayOptions> options) : IDisposable
         return limiter.AcquireAsync(cancellationToken: cancellationToken);
     }
 
-    public static Task RejectAsync(HttpContext context)
-    {
-        context.Response.Headers.RetryAfter = "1";
-        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                detail: "The gateway is at its concurrency limit. Retry after a second.")
-            .ExecuteAsync(context);
-    }
+    private static readonly Refusal TooMany = new(StatusCodes.Status429TooManyRequests, "Too many requests",
+        "The gateway is at its concurrency limit. Retry after a second.");
+
+    public static Task RejectAsync(HttpContext context) => TooMany.WriteAsync(context, context.RequestAborted);
 
     public void Dispose() => limiter.Dispose();
 }
