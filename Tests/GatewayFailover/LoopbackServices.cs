@@ -135,7 +135,4 @@ public sealed record SeenRequest(string Service, string Method, string PathAndQu
         get => cancelled;
         set => cancelled = value;
     }
-
-    /// <summary>How long after <paramref name="earlier"/> this request arrived.</summary>
-    public TimeSpan After(SeenRequest earlier) => Stopwatch.GetElapsedTime(earlier.ReceivedAt, ReceivedAt);
 }
