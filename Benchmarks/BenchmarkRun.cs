@@ -50,8 +50,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
             }
 
             // HAProxy is the peer that fails over as operators configure it; its rows are left out where it is not installed.
-            await using var haproxy = HaproxyPeer.Executable is null ? null : await HaproxyPeer.StartAsync(
-                graph.ServiceAddress(ResourceNames.PrimaryService), graph.ServiceAddress(ResourceNames.BackupService), new GatewayOptions().AttemptTimeout, cancellationToken);
+            await using var haproxy = await StartHaproxyAsync(graph, cancellationToken);
             OverheadTarget[] targets =
             [
                 direct,
@@ -152,6 +151,25 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         }
 
         AddIfIncluded(boot);
+    }
+
+    private static async Task<HaproxyPeer?> StartHaproxyAsync(ConfiguredGraph graph, CancellationToken cancellationToken)
+    {
+        if (HaproxyPeer.Executable is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await HaproxyPeer.StartAsync(graph.ServiceAddress(ResourceNames.PrimaryService), graph.ServiceAddress(ResourceNames.BackupService),
+                new GatewayOptions().AttemptTimeout, cancellationToken);
+        }
+        catch (InvalidOperationException exception)
+        {
+            Progress.Log($"HAProxy left out: {exception.Message}");
+            return null;
+        }
     }
 
     private void AddIfIncluded(ResultTable table)

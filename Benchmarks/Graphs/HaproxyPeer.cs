@@ -68,11 +68,11 @@ public sealed class HaproxyPeer : IAsyncDisposable
 
     private static string Configuration(int port, Uri primary, Uri backup, TimeSpan attemptTimeout) => string.Create(CultureInfo.InvariantCulture, $$"""
         global
-            maxconn 20000
+            maxconn 4096
 
         defaults
             mode http
-            maxconn 20000
+            maxconn 4096
             timeout connect 2s
             timeout client 30s
             # The gateway's attempt timeout; a hung server's request is retried after it.
