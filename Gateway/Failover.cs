@@ -29,7 +29,6 @@ public sealed class Failover : IDisposable
     private readonly HedgeBudget budget;
     private readonly GatewayTelemetry telemetry;
     private readonly GatewayStatus status;
-    private readonly TimeProvider time;
     private readonly ResiliencePipeline? totalTimeout;
     private readonly HttpMessageInvoker sender;
 
@@ -37,14 +36,13 @@ public sealed class Failover : IDisposable
 
     public Failover(
         IOptions<GatewayOptions> options, [FromKeyedServices(TransportKey)] HttpMessageHandler transport, ServiceEndpointResolver resolver,
-        HedgeBudget budget, GatewayTelemetry telemetry, GatewayStatus status, TimeProvider time, ILogger<ServiceAddress> addressLogger)
+        HedgeBudget budget, GatewayTelemetry telemetry, GatewayStatus status, ILogger<ServiceAddress> addressLogger)
     {
         var settings = options.Value;
         hedgingDelay = settings.HedgingDelay;
         this.budget = budget;
         this.telemetry = telemetry;
         this.status = status;
-        this.time = time;
         Transport = transport;
         sender = new HttpMessageInvoker(transport, disposeHandler: false);
         Primary = new ServiceAttempts(new ServiceAddress(settings.PrimaryService, resolver, addressLogger), sender, settings, telemetry);
@@ -82,8 +80,12 @@ public sealed class Failover : IDisposable
             var primary = Primary.SendAsync(request, primaryCancellation.Token);
             if (!primary.IsCompleted)
             {
+                // The hedging delay is a reused source's timer (a new timer per request would be one more allocation).
                 // The wait ends with the primary's answer or with the delay, whichever comes first; neither throws here.
-                await ((Task)primary).WaitAsync(hedgingDelay, time, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                var delay = Cancellations.Get();
+                delay.CancelAfter(hedgingDelay);
+                await ((Task)primary).WaitAsync(delay.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                Cancellations.Return(delay);
             }
 
             if (primary.IsCompleted && !primary.Result.IsFailure)
@@ -159,7 +161,7 @@ public sealed class Failover : IDisposable
         return false;
     }
 
-    /// <summary>Sources that were never cancelled are reset and reused, as Polly and YARP reuse theirs.</summary>
+    /// <summary>Sources that were never cancelled (nor their timer fired) are reset and reused, as Polly and YARP reuse theirs.</summary>
     private sealed class ReusableCancellation : PooledObjectPolicy<CancellationTokenSource>
     {
         public override CancellationTokenSource Create() => new();

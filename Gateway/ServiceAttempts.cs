@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Http.Resilience;
 using Polly;
@@ -24,6 +25,11 @@ public sealed class ServiceAttempts
         pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = $"gateway-{service}" }
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
             {
+                // A refusal (503 or 429 with Retry-After) comes from a live service protecting itself from overload:
+                // counted as a failure, it would open the circuit and take all of that service's capacity away when it
+                // is needed most (seen at 1,024 connections: both circuits open, the gateway answering 503 itself).
+                ShouldHandle = arguments => ValueTask.FromResult(
+                    HttpClientResiliencePredicates.IsTransient(arguments.Outcome) && !Attempt.IsRefusal(arguments.Outcome.Result)),
                 // The library's defaults (100 requests over 30 s) would keep sending to a dead primary for
                 // seconds; these open the circuit after a handful of failures.
                 MinimumThroughput = 4,
@@ -79,6 +85,10 @@ public readonly record struct Attempt(Outcome<HttpResponseMessage> Outcome, Time
     /// 408 or 429, a transport error, an attempt timeout, an open circuit.
     /// </summary>
     public bool IsFailure => HttpClientHedgingResiliencePredicates.IsTransient(Outcome);
+
+    /// <summary>A service's admission control turning the request away: 503 or 429 with Retry-After.</summary>
+    public static bool IsRefusal(HttpResponseMessage? response) =>
+        response is { StatusCode: HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests, Headers.RetryAfter: not null };
 
     /// <summary>Drops an attempt whose answer is not the one sent to the client.</summary>
     public void Discard() => Outcome.Result?.Dispose();
