@@ -77,23 +77,26 @@ public sealed class Failover : IDisposable
         try
         {
             using var link = cancellationToken.UnsafeRegister(static source => ((CancellationTokenSource)source!).Cancel(), primaryCancellation);
-            var primary = Primary.SendAsync(request, primaryCancellation.Token);
+            var primary = Primary.Start(request, primaryCancellation.Token);
             if (!primary.IsCompleted)
             {
                 // The hedging delay is a reused source's timer (a new timer per request would be one more allocation).
                 // The wait ends with the primary's answer or with the delay, whichever comes first; neither throws here.
                 var delay = Cancellations.Get();
                 delay.CancelAfter(hedgingDelay);
-                await ((Task)primary).WaitAsync(delay.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await ((Task)primary.Outcome).WaitAsync(delay.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 Cancellations.Return(delay);
             }
 
-            if (primary.IsCompleted && !primary.Result.IsFailure)
+            if (!primary.IsCompleted)
             {
-                return exchange.Answered(primary.Result);
+                return await RaceAsync(request, exchange, primary.FinishAsync(), primaryCancellation, cancellationToken);
             }
 
-            return await RaceAsync(request, exchange, primary, primaryCancellation, cancellationToken);
+            var answer = primary.Finish();
+            return answer.IsFailure
+                ? await RaceAsync(request, exchange, Task.FromResult(answer), primaryCancellation, cancellationToken)
+                : exchange.Answered(answer);
         }
         finally
         {
@@ -152,7 +155,7 @@ public sealed class Failover : IDisposable
         if (failed || budget.TryWithdraw())
         {
             telemetry.RecordHedge(request, failed);
-            status.OnHedge();
+            status.OnHedge(failed);
             return true;
         }
 

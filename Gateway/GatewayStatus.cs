@@ -20,6 +20,7 @@ public sealed partial class GatewayStatus
     private int failedAttemptsAtPrimary;
     private long failovers;
     private long hedges;
+    private long retries;
     private long hedgesRejected;
     private string? lastSwitch;
 
@@ -43,7 +44,7 @@ public sealed partial class GatewayStatus
             {
                 return new GatewayStatusSnapshot(
                     activeService, circuits.ToDictionary(circuit => circuit.Key, circuit => circuit.Value.ToString()), failovers, lastSwitch,
-                    Interlocked.Read(ref hedges), Interlocked.Read(ref hedgesRejected));
+                    Interlocked.Read(ref hedges), Interlocked.Read(ref hedgesRejected), Interlocked.Read(ref retries));
             }
         }
     }
@@ -69,9 +70,10 @@ public sealed partial class GatewayStatus
     }
 
     /// <summary>A hedge means the attempt before it (at the primary, or at an open circuit) failed or was too slow.</summary>
-    public void OnHedge()
+    /// <param name="primaryFailed">The primary's attempt had failed (a retry at the backup), rather than being slow (a hedge).</param>
+    public void OnHedge(bool primaryFailed)
     {
-        Interlocked.Increment(ref hedges);
+        Interlocked.Increment(ref primaryFailed ? ref retries : ref hedges);
         lock (gate)
         {
             failedAttemptsAtPrimary++;

@@ -47,20 +47,20 @@ public sealed class ServiceAttempts
     public ServiceAddress Address { get; }
 
     /// <summary>Sends <paramref name="request"/> (already addressed to this service) through its circuit and attempt timeout.</summary>
-    public async Task<Attempt> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    public Task<Attempt> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        Start(request, cancellationToken).FinishAsync();
+
+    /// <summary>
+    /// Starts an attempt and hands back Polly's own task for its outcome, so that starting one allocates nothing of the
+    /// gateway's; <see cref="StartedAttempt.Finish"/> ends it.
+    /// </summary>
+    public StartedAttempt Start(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        try
-        {
-            var outcome = await pipeline.ExecuteOutcomeAsync(static (context, state) => SendOnceAsync(state.transport, state.request, context.CancellationToken),
-                context, (transport, request));
-            return new Attempt(outcome, Stopwatch.GetElapsedTime(started));
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
+        var outcome = pipeline.ExecuteOutcomeAsync(static (context, state) => SendOnceAsync(state.transport, state.request, context.CancellationToken),
+            context, (transport, request));
+        return new StartedAttempt(outcome.AsTask(), context, started);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -74,6 +74,27 @@ public sealed class ServiceAttempts
         {
             return Outcome.FromException<HttpResponseMessage>(exception);
         }
+    }
+}
+
+/// <summary>An attempt under way: Polly's task for its outcome, and the execution context to give back once it is done.</summary>
+public readonly record struct StartedAttempt(Task<Outcome<HttpResponseMessage>> Outcome, ResilienceContext Context, long Started)
+{
+    public bool IsCompleted => Outcome.IsCompleted;
+
+    /// <summary>Once <see cref="Outcome"/> is complete (and only once): the attempt, its context returned to Polly's pool.</summary>
+    public Attempt Finish()
+    {
+        ResilienceContextPool.Shared.Return(Context);
+        return new Attempt(Outcome.Result, Stopwatch.GetElapsedTime(Started));
+    }
+
+    /// <summary>Waits for the outcome, then <see cref="Finish"/>es.</summary>
+    public async Task<Attempt> FinishAsync()
+    {
+        // Polly's outcome task never throws: a failure is its result.
+        await Outcome;
+        return Finish();
     }
 }
 
