@@ -55,9 +55,9 @@ public sealed class Failover : IDisposable
 
     public ServiceAttempts Primary { get; }
 
-    internal HttpMessageHandler Transport { get; }
-
     public ServiceAttempts Backup { get; }
+
+    internal HttpMessageHandler Transport { get; }
 
     public void Dispose() => sender.Dispose();
 

@@ -10,8 +10,8 @@ namespace Replication.UsersApi;
 
 /// <summary>
 /// How much work a service takes on at once: ASP.NET Core's concurrency limiter on the users endpoints, writes and reads
-/// each with their own limit and a short queue; past them, an immediate 503 with Retry-After. The health endpoints are
-/// never limited.
+/// each with their own limit and a queue; past them, an immediate 503 with Retry-After. The health endpoints are never
+/// limited.
 /// </summary>
 /// <remarks>
 /// Without it, 256 writes at once on 2 cores collapsed (docs/gateway-performance-notes.md): the pool opened connections
@@ -61,7 +61,11 @@ public sealed class AdmissionOptions
 
     public int QueuedWrites { get; set; } = 48;
 
-    public int ConcurrentReads { get; set; } = 32;
+    /// <summary>
+    /// Reads in progress at once. With the queue, more than the gateway forwards at once (128), so a burst the gateway
+    /// admits is not refused by the service it goes to.
+    /// </summary>
+    public int ConcurrentReads { get; set; } = 64;
 
-    public int QueuedReads { get; set; } = 64;
+    public int QueuedReads { get; set; } = 128;
 }
