@@ -2,6 +2,7 @@ using Replication.Benchmarks.Graphs;
 using Replication.Benchmarks.Memory;
 using Replication.Benchmarks.Reporting;
 using Replication.Benchmarks.Sections;
+using Replication.Gateway;
 
 namespace Replication.Benchmarks;
 
@@ -48,11 +49,24 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
                 await entry.WaitUntilServedByAsync(ServiceFaultScenario.Primary, cancellationToken);
             }
 
-            OverheadTarget[] targets = [direct, .. Proxy.All.Select(proxy => new OverheadTarget(proxy.Name, proxy.Telemetry, proxies[proxy].Address, proxy.Resource, proxy.IsGateway))];
+            // HAProxy is the peer that fails over as operators configure it; its rows are left out where it is not installed.
+            await using var haproxy = await StartHaproxyAsync(graph, cancellationToken);
+            OverheadTarget[] targets =
+            [
+                direct,
+                .. Proxy.All.Select(proxy => new OverheadTarget(proxy.Name, proxy.Telemetry, proxies[proxy].Address, proxy.Resource, proxy.IsGateway)),
+                .. haproxy is null ? [] : new[] { new OverheadTarget(HaproxyPeer.Name, null, haproxy.Address, null, ProcessId: haproxy.ProcessId) },
+            ];
             await SectionsAsync([GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey], "Gateway overhead",
                 () => GatewayOverheadSection.RunAsync(graph, targets, paths, settings, cancellationToken));
+            EntryPoint[] failoverEntries =
+            [
+                new("our gateway", graph.Gateway),
+                proxies[Proxy.Yarp],
+                .. haproxy is null ? [] : new[] { EntryPoint.For(HaproxyPeer.Name, haproxy.Address) },
+            ];
             await SectionAsync("service-failover", "Service failover under load",
-                () => ServiceFailoverSection.RunAsync(graph, [new EntryPoint("our gateway", graph.Gateway), proxies[Proxy.Yarp]], settings, cancellationToken));
+                () => ServiceFailoverSection.RunAsync(graph, failoverEntries, settings, cancellationToken));
         }
 
         if (settings.Includes(defaultGraphSections))
@@ -137,6 +151,25 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         }
 
         AddIfIncluded(boot);
+    }
+
+    private static async Task<HaproxyPeer?> StartHaproxyAsync(ConfiguredGraph graph, CancellationToken cancellationToken)
+    {
+        if (HaproxyPeer.Executable is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await HaproxyPeer.StartAsync(graph.ServiceAddress(ResourceNames.PrimaryService), graph.ServiceAddress(ResourceNames.BackupService),
+                new GatewayOptions().AttemptTimeout, cancellationToken);
+        }
+        catch (InvalidOperationException exception)
+        {
+            Progress.Log($"HAProxy left out: {exception.Message}");
+            return null;
+        }
     }
 
     private void AddIfIncluded(ResultTable table)

@@ -5,7 +5,12 @@ namespace Replication.Contracts;
 /// <param name="Circuits">Each service's circuit state, by service name: <c>Closed</c>, <c>Open</c>, <c>HalfOpen</c> or <c>Isolated</c>.</param>
 /// <param name="Failovers">How many times the active service changed from the primary to another service.</param>
 /// <param name="LastSwitch">The last change of active service, with its time (<c>23:41:07: primaryservice → backupservice</c>).</param>
-public sealed record GatewayStatusSnapshot(string ActiveService, IReadOnlyDictionary<string, string> Circuits, long Failovers, string? LastSwitch)
+/// <param name="Hedges">Requests also sent to the backup while the primary's attempt still ran (slower than the hedging delay), since the gateway started: paid from the hedge budget.</param>
+/// <param name="HedgesRejected">Hedges the gateway's hedge budget refused (the hedges of the last seconds had used up their share of the traffic).</param>
+/// <param name="Retries">Requests sent to the backup after the primary's attempt failed (refused, 5xx, timed out, circuit open), since the gateway started.</param>
+public sealed record GatewayStatusSnapshot(
+    string ActiveService, IReadOnlyDictionary<string, string> Circuits, long Failovers, string? LastSwitch,
+    long Hedges = 0, long HedgesRejected = 0, long Retries = 0)
 {
     /// <summary>The active service when the last request reached no service.</summary>
     public const string NoService = "none";

@@ -1,32 +1,37 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Replication.Gateway;
 
 public static class GatewayExtensions
 {
-    /// <summary>Registers YARP's forwarder, the forwarding client and its failover pipeline.</summary>
+    /// <summary>
+    /// Registers YARP's forwarder and the gateway's failover: each service's address (service discovery, resolved once
+    /// and on change), circuit breaker and attempt timeout, hedging within a budget, and the transport every attempt
+    /// goes through. Built here, not as an <c>IHttpClientFactory</c> client, so none of the client defaults that
+    /// ServiceDefaults gives every HttpClient (a standard resilience handler that retries POSTs, per-attempt service
+    /// discovery, logging scopes) is in the forwarding path.
+    /// </summary>
     public static TBuilder AddServiceForwarding<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.SectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<GatewayStatus>();
         builder.Services.AddSingleton<GatewayTelemetry>();
         builder.Services.AddSingleton<AddedLatencyMeter>();
+        builder.Services.AddSingleton<HedgeBudget>();
+        builder.Services.AddSingleton<Failover>();
         builder.Services.AddSingleton<ServiceForwarder>();
-        builder.Services.AddHttpForwarder();
         builder.Services.AddSingleton<LoadShedding>();
-
-        builder.Services.AddHttpClient(ServiceForwarder.ClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                UseCookies = false,
-                UseProxy = false,
-                ConnectTimeout = TimeSpan.FromSeconds(2),
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            })
-            // One pipeline for the gateway's life (ServiceForwarder holds it); the connection lifetime above refreshes connections.
-            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
-            // Per-request "Start processing HTTP request" scopes and events: the forwarder's telemetry covers them.
-            .RemoveAllLoggers()
-            .AddFailoverPipeline();
+        builder.Services.AddHttpForwarder();
+        builder.Services.AddKeyedSingleton<HttpMessageHandler>(Failover.TransportKey, (_, _) => new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            UseProxy = false,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            // Connections are refreshed now and then, so a service that moved is reached at its new address.
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        });
 
         return builder;
     }

@@ -19,11 +19,28 @@ public sealed class GatewayOptions
     /// <summary>How long one attempt at a service may take.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>How long a request may take across all attempts.</summary>
+    /// <summary>
+    /// How long a request may take across all attempts. With one hedge, two attempts end within twice
+    /// <see cref="AttemptTimeout"/>, so this only binds when it is shorter than that.
+    /// </summary>
     public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a service's circuit stays open before one probe request may try it again (failback).</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Hedges (a request sent to the backup too while the primary's attempt still runs) may be at most this share of the
+    /// requests of the last <see cref="HedgeBudgetWindow"/> (plus <see cref="HedgeBudgetPerSecond"/>); beyond it a slow
+    /// primary is waited for. A request whose primary attempt failed still fails over. Finagle's and Linkerd's retry
+    /// budgets default to 20 %.
+    /// </summary>
+    public double HedgeBudgetPercent { get; set; } = 20;
+
+    /// <summary>Hedges allowed per second of the window whatever the traffic, so a quiet gateway can still fail over.</summary>
+    public int HedgeBudgetPerSecond { get; set; } = 10;
+
+    /// <summary>How far back the hedge budget counts requests and hedges.</summary>
+    public TimeSpan HedgeBudgetWindow { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Requests forwarded at once; more wait in a queue of <see cref="QueuedRequests"/>, and beyond that get 429.</summary>
     public int MaxConcurrentRequests { get; set; } = 128;

@@ -5,9 +5,10 @@ using Replication.Contracts;
 namespace Replication.Gateway;
 
 /// <summary>
-/// What the gateway is doing right now: the service that answers (from the last response's <c>X-Served-By</c>) and
-/// each service's circuit (from the circuit breaker's callbacks). Logs each switch between services as a structured
-/// event, and is served to the AppHost's dashboard at <see cref="ServicePaths.GatewayStatus"/>.
+/// The gateway's failover state: the service that answers (from each response's <c>X-Served-By</c>), each service's
+/// circuit (from the circuit breakers' callbacks), and how many hedges were sent and refused by the budget. Logs each
+/// switch between services as a structured event, and is served to the AppHost's dashboard at
+/// <see cref="ServicePaths.GatewayStatus"/>.
 /// </summary>
 public sealed partial class GatewayStatus
 {
@@ -18,6 +19,9 @@ public sealed partial class GatewayStatus
     private string activeService;
     private int failedAttemptsAtPrimary;
     private long failovers;
+    private long hedges;
+    private long retries;
+    private long hedgesRejected;
     private string? lastSwitch;
 
     public GatewayStatus(IOptions<GatewayOptions> options, ILogger<GatewayStatus> logger)
@@ -39,7 +43,8 @@ public sealed partial class GatewayStatus
             lock (gate)
             {
                 return new GatewayStatusSnapshot(
-                    activeService, circuits.ToDictionary(circuit => circuit.Key, circuit => circuit.Value.ToString()), failovers, lastSwitch);
+                    activeService, circuits.ToDictionary(circuit => circuit.Key, circuit => circuit.Value.ToString()), failovers, lastSwitch,
+                    Interlocked.Read(ref hedges), Interlocked.Read(ref hedgesRejected), Interlocked.Read(ref retries));
             }
         }
     }
@@ -65,16 +70,22 @@ public sealed partial class GatewayStatus
     }
 
     /// <summary>A hedge means the attempt before it (at the primary, or at an open circuit) failed or was too slow.</summary>
-    public void OnHedge()
+    /// <param name="primaryFailed">The primary's attempt had failed (a retry at the backup), rather than being slow (a hedge).</param>
+    public void OnHedge(bool primaryFailed)
     {
+        Interlocked.Increment(ref primaryFailed ? ref retries : ref hedges);
         lock (gate)
         {
             failedAttemptsAtPrimary++;
         }
     }
 
+    /// <summary>The primary was slow or failed, and the hedge budget refused the extra attempt.</summary>
+    public void OnHedgeRejected() => Interlocked.Increment(ref hedgesRejected);
+
+    /// <summary>Moves the state machine on with a response the gateway sent: a switch of service, a failback, or none.</summary>
     /// <param name="servedBy">The service that answered, or null when none could (then <paramref name="statusCode"/> is the gateway's own).</param>
-    public void OnResponse(string? servedBy, int statusCode)
+    public void Observe(string? servedBy, int statusCode)
     {
         var answered = servedBy is not null && statusCode < StatusCodes.Status500InternalServerError;
         var noService = servedBy is null && statusCode >= StatusCodes.Status500InternalServerError;

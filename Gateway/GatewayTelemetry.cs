@@ -1,17 +1,16 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Polly;
 using Polly.CircuitBreaker;
 using Replication.Contracts;
 
 namespace Replication.Gateway;
 
 /// <summary>
-/// The gateway's OpenTelemetry metrics (meter <see cref="MeterNames.Gateway"/>) and failover log events:
-/// responses per service, hedges, responses the backup served, and each service's circuit state.
+/// The gateway's OpenTelemetry metrics (meter <see cref="MeterNames.Gateway"/>) and failover log events: responses per
+/// service, hedges, hedges the budget refused, responses the backup served, and each service's circuit state. It counts;
+/// <see cref="GatewayStatus"/> decides what the gateway is doing.
 /// </summary>
-public sealed class GatewayTelemetry
+public sealed partial class GatewayTelemetry
 {
     // Boxed once: a response's status tag allocates nothing.
     private static readonly object[] BoxedStatusCodes = [.. Enumerable.Range(0, 600).Select(code => (object)code)];
@@ -20,6 +19,7 @@ public sealed class GatewayTelemetry
     private readonly Counter<long> responses;
     private readonly Counter<long> hedges;
     private readonly Counter<long> backupResponses;
+    private readonly Counter<long> hedgesRejected;
     private readonly ILogger<GatewayTelemetry> logger;
 
     private readonly string primaryService;
@@ -32,15 +32,16 @@ public sealed class GatewayTelemetry
         var meter = meterFactory.Create(MeterNames.Gateway);
         responses = meter.CreateCounter<long>("gateway.responses", description: "Responses forwarded to clients, by the service that produced them.");
         hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
+        hedgesRejected = meter.CreateCounter<long>("gateway.hedge_budget.rejections",
+            description: "Hedges the hedge budget refused: the primary was slower than the hedging delay, and the hedges of the last seconds had used up their share of the traffic.");
         backupResponses = meter.CreateCounter<long>("gateway.backup_responses", description: "Responses served by the backup instead of the primary.");
         meter.CreateObservableGauge("gateway.circuit.state",
             () => status.Circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
             description: "Each service's circuit, as Polly numbers its states: 0 closed, 1 open, 2 half-open, 3 isolated.");
     }
 
-    public void RecordResponse(string? servedBy, int statusCode)
+    public void CountResponse(string? servedBy, int statusCode)
     {
-        status.OnResponse(servedBy, statusCode);
         responses.Add(1, new KeyValuePair<string, object?>("service", servedBy ?? "none"), new KeyValuePair<string, object?>("status", BoxedStatus(statusCode)));
         if (servedBy is not null && servedBy != primaryService)
         {
@@ -50,20 +51,37 @@ public sealed class GatewayTelemetry
 
     private static object BoxedStatus(int statusCode) => (uint)statusCode < BoxedStatusCodes.Length ? BoxedStatusCodes[statusCode] : statusCode;
 
-    public void RecordHedge(ResilienceContext context, int attemptNumber)
+    /// <param name="request">The request sent to the backup too.</param>
+    /// <param name="primaryFailed">Whether the primary failed (true) or was only slower than the hedging delay.</param>
+    public void RecordHedge(HttpRequestMessage request, bool primaryFailed)
     {
-        var request = context.GetRequestMessage();
-        hedges.Add(1);
-        status.OnHedge();
-        logger.LogDebug("Hedging {Method} {Path}: attempt {Attempt} goes to the next service",
-            request?.Method, request?.RequestUri?.AbsolutePath, attemptNumber + 1);
+        hedges.Add(1, new KeyValuePair<string, object?>("reason", primaryFailed ? "failed" : "slow"));
+        LogHedge(logger, request.Method, request.RequestUri?.AbsolutePath, primaryFailed ? "failed" : "was slow");
     }
+
+    public void RecordHedgeRejected() => hedgesRejected.Add(1);
 
     public ValueTask RecordCircuitAsync(string service, CircuitState state)
     {
         status.OnCircuit(service, state);
-        logger.Log(state == CircuitState.Open ? LogLevel.Warning : LogLevel.Information,
-            "Circuit for {Service} is now {State}", service, state);
+        if (state == CircuitState.Open)
+        {
+            LogCircuitOpened(logger, service);
+        }
+        else
+        {
+            LogCircuitChanged(logger, service, state);
+        }
+
         return default;
     }
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Hedging {Method} {Path}: the primary {Reason}, the backup gets it too")]
+    private static partial void LogHedge(ILogger logger, HttpMethod method, string? path, string reason);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "Circuit for {Service} is now Open")]
+    private static partial void LogCircuitOpened(ILogger logger, string service);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Information, Message = "Circuit for {Service} is now {State}")]
+    private static partial void LogCircuitChanged(ILogger logger, string service, CircuitState state);
 }

@@ -1,27 +1,21 @@
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Replication.Contracts;
-using Replication.ServiceDefaults;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Replication.Gateway;
 
 /// <summary>
 /// YARP's default transformer (headers without hop-by-hop ones, X-Forwarded-*, the destination's Host) plus what
-/// hedging needs. YARP drops the fixed hop-by-hop headers but forwards those a Connection header names (RFC 9110
-/// §7.6.1 says not to); they are removed here, both ways. A write gets an Idempotency-Key, so that a second attempt is a replay. A request body is buffered,
-/// because YARP streams it once and cannot send it again (reverse-proxy#56); over <see cref="GatewayOptions.MaxRequestBodyBytes"/>
-/// the gateway answers 413 itself and forwards nothing. A request without a body (GET, HEAD) is not touched.
+/// failover needs. YARP drops the fixed hop-by-hop headers but forwards those a Connection header names (RFC 9110
+/// §7.6.1 says not to); they are removed here, both ways. A write gets an Idempotency-Key, so that a second attempt is a
+/// replay. The body is not the transformer's business: <see cref="ReplayableBody"/>.
 /// </summary>
-internal sealed class GatewayTransformer(IOptions<GatewayOptions> options) : HttpTransformer
+internal sealed class GatewayTransformer : HttpTransformer
 {
-    private readonly int maxRequestBodyBytes = options.Value.MaxRequestBodyBytes;
-
     public override async ValueTask TransformRequestAsync(
         HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await Default.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
-        httpContext.Features.Get<UpstreamTiming>()?.Attach(proxyRequest);
         var incoming = httpContext.Request;
         if (incoming.Headers.Connection.Count > 0)
         {
@@ -36,26 +30,7 @@ internal sealed class GatewayTransformer(IOptions<GatewayOptions> options) : Htt
         {
             proxyRequest.Headers.TryAddWithoutValidation(ReplicationHeaders.IdempotencyKey, $"gateway-{Guid.NewGuid():N}");
         }
-
-        // YARP gives the request a content only when the client sends a body.
-        if (proxyRequest.Content is null)
-        {
-            return;
-        }
-
-        var body = await RequestBody.ReadAsync(incoming, maxRequestBodyBytes, cancellationToken);
-        if (body is null)
-        {
-            // A response set here tells YARP not to forward.
-            await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
-                    detail: $"The gateway accepts bodies of at most {maxRequestBodyBytes} bytes.")
-                .ExecuteAsync(httpContext);
-            return;
-        }
-
-        ReplayableContent.Attach(proxyRequest, body.Value);
     }
-
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copyBody = await Default.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);

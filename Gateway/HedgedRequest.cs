@@ -3,20 +3,19 @@ using System.Diagnostics;
 namespace Replication.Gateway;
 
 /// <summary>
-/// The copy of a request that hedging sends to the backup service: same method, path, query, version, headers,
-/// options and (replayable) content, addressed to the backup. Made only when a request is hedged, from the primary
-/// attempt's request; the happy path copies nothing.
+/// The copy of a request that goes to the backup service: same method, path, query, version, headers and (replayable)
+/// content, addressed to the backup. Made only when a request is hedged; the happy path copies nothing.
 /// </summary>
 internal static class HedgedRequest
 {
     // The trace context headers belong to each attempt: the HTTP handler writes its own span's into the request it sends.
     private static readonly HashSet<string> AttemptHeaders = new(DistributedContextPropagator.Current.Fields, StringComparer.OrdinalIgnoreCase);
 
-    public static HttpRequestMessage To(Uri service, HttpRequestMessage primary)
+    /// <param name="service">The backup's scheme, host and port.</param>
+    /// <param name="primary">The request as sent to the primary.</param>
+    public static HttpRequestMessage To(string service, HttpRequestMessage primary)
     {
-        // Service discovery may have resolved the primary's address in place; only its path and query are kept.
-        var address = new UriBuilder(primary.RequestUri!) { Scheme = service.Scheme, Host = service.Host, Port = service.Port }.Uri;
-        var hedge = new HttpRequestMessage(primary.Method, address)
+        var hedge = new HttpRequestMessage(primary.Method, new Uri(service + primary.RequestUri!.PathAndQuery))
         {
             Version = primary.Version,
             VersionPolicy = primary.VersionPolicy,
@@ -29,11 +28,6 @@ internal static class HedgedRequest
             {
                 hedge.Headers.TryAddWithoutValidation(name, values);
             }
-        }
-
-        foreach (var (key, value) in primary.Options)
-        {
-            hedge.Options.TryAdd(key, value);
         }
 
         return hedge;

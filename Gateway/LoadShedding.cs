@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Replication.ServiceDefaults;
 
 namespace Replication.Gateway;
 
@@ -8,7 +9,7 @@ namespace Replication.Gateway;
 /// queueing without bound and collapsing. Its own health endpoints are not limited. One limiter for the gateway's
 /// life, taken by the forwarder itself: no per-request policy or partition lookup.
 /// </summary>
-public sealed class LoadShedding(IOptions<GatewayOptions> options, GatewayTelemetry telemetry) : IDisposable
+public sealed class LoadShedding(IOptions<GatewayOptions> options) : IDisposable
 {
     private readonly ConcurrencyLimiter limiter = new(new ConcurrencyLimiterOptions
     {
@@ -30,14 +31,10 @@ public sealed class LoadShedding(IOptions<GatewayOptions> options, GatewayTeleme
         return limiter.AcquireAsync(cancellationToken: cancellationToken);
     }
 
-    public Task RejectAsync(HttpContext context)
-    {
-        telemetry.RecordResponse(null, StatusCodes.Status429TooManyRequests);
-        context.Response.Headers.RetryAfter = "1";
-        return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
-                detail: "The gateway is at its concurrency limit. Retry after a second.")
-            .ExecuteAsync(context);
-    }
+    private static readonly Refusal TooMany = new(StatusCodes.Status429TooManyRequests, "Too many requests",
+        "The gateway is at its concurrency limit. Retry after a second.");
+
+    public static Task RejectAsync(HttpContext context) => TooMany.WriteAsync(context, context.RequestAborted);
 
     public void Dispose() => limiter.Dispose();
 }

@@ -1,14 +1,2 @@
-using Replication.Gateway;
-
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
-builder.AddServiceForwarding();
-
-var app = builder.Build();
-
-app.MapDefaultEndpoints();
-app.MapForwardedApi();
-app.MapGatewayStatus();
-
-app.Run();
+// The gateway's whole host is in Gateway/GatewayHost.cs, shared with the tests and the benchmark.
+Replication.Gateway.GatewayHost.Build(args).Run();

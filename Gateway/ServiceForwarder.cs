@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Replication.Contracts;
 using Yarp.ReverseProxy.Forwarder;
@@ -7,24 +8,23 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Replication.Gateway;
 
 /// <summary>
-/// Forwards one client request with YARP's <see cref="IHttpForwarder"/> through the forwarding client's handler
-/// pipeline (<see cref="ReplayingInvoker"/>), which decides which service answers. Everything per request that can be
-/// made once (invoker, transformer, request settings) is made once, here.
+/// Forwards one client request with YARP's <see cref="IHttpForwarder"/> through the request's own invoker
+/// (<see cref="ForwardedRequest"/>), whose <see cref="Failover"/> decides which service answers. Everything per request
+/// that can be made once (transformer, request settings, the services' pipelines) is made once, here or there.
 /// </summary>
-public sealed class ServiceForwarder : IDisposable
+public sealed partial class ServiceForwarder
 {
-    public const string ClientName = "services";
-
     private readonly IHttpForwarder forwarder;
-    private readonly HttpMessageInvoker invoker;
-    private readonly HttpTransformer transformer;
+    private readonly Failover failover;
+    private readonly HttpTransformer transformer = new GatewayTransformer();
+    private readonly GatewayStatus status;
     private readonly GatewayTelemetry telemetry;
     private readonly AddedLatencyMeter addedLatency;
     private readonly LoadShedding loadShedding;
     private readonly ILogger<ServiceForwarder> logger;
-    private readonly string destinationPrefix;
+    private readonly int maxRequestBodyBytes;
 
-    // HTTP/1.1 to the services, as they serve it; the pipeline's total timeout governs, this only guards against a pipeline bug.
+    // HTTP/1.1 to the services, as they serve it; the attempt timeouts govern, this only guards against a bug.
     private readonly ForwarderRequestConfig requestConfig = new()
     {
         Version = System.Net.HttpVersion.Version11,
@@ -33,18 +33,17 @@ public sealed class ServiceForwarder : IDisposable
     };
 
     public ServiceForwarder(
-        IHttpForwarder forwarder, IHttpMessageHandlerFactory handlers, IOptions<GatewayOptions> options, GatewayTelemetry telemetry,
+        IHttpForwarder forwarder, Failover failover, IOptions<GatewayOptions> options, GatewayStatus status, GatewayTelemetry telemetry,
         AddedLatencyMeter addedLatency, LoadShedding loadShedding, ILogger<ServiceForwarder> logger)
     {
-        this.loadShedding = loadShedding;
         this.forwarder = forwarder;
+        this.failover = failover;
+        this.status = status;
         this.telemetry = telemetry;
         this.addedLatency = addedLatency;
+        this.loadShedding = loadShedding;
         this.logger = logger;
-        // The first attempt goes to the primary service; a hedge is addressed to the backup (HedgedRequest).
-        destinationPrefix = options.Value.PrimaryService.GetLeftPart(UriPartial.Authority);
-        invoker = new ReplayingInvoker(handlers.CreateHandler(ClientName));
-        transformer = new GatewayTransformer(options);
+        maxRequestBodyBytes = options.Value.MaxRequestBodyBytes;
     }
 
     public async Task ForwardAsync(HttpContext context)
@@ -63,13 +62,38 @@ public sealed class ServiceForwarder : IDisposable
         using var lease = slot;
         if (!slot.IsAcquired)
         {
-            await loadShedding.RejectAsync(context);
+            await LoadShedding.RejectAsync(context);
+            Record(null, StatusCodes.Status429TooManyRequests);
             return;
         }
 
-        var upstream = new UpstreamTiming();
-        context.Features.Set(upstream);
-        var error = await forwarder.SendAsync(context, destinationPrefix, invoker, requestConfig, transformer);
+        ReplayableBody? body = null;
+        // Only a request that carries a body (Content-Length or chunked) gets one buffered: never a GET.
+        if (context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody == true)
+        {
+            try
+            {
+                body = await ReplayableBody.ReadAsync(context.Request, maxRequestBodyBytes, context.RequestAborted);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or IOException or BadHttpRequestException)
+            {
+                await AnswerUnreadableBodyAsync(context, exception);
+                return;
+            }
+
+            if (body is null)
+            {
+                await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+                        detail: $"The gateway accepts bodies of at most {maxRequestBodyBytes} bytes.")
+                    .ExecuteAsync(context);
+                Record(null, StatusCodes.Status413PayloadTooLarge);
+                return;
+            }
+        }
+
+        var request = new ForwardedRequest(failover, body);
+        var primary = await failover.Primary.Address.GetAsync(context.RequestAborted);
+        var error = await forwarder.SendAsync(context, primary, request, requestConfig, transformer);
         if (error != ForwarderError.None)
         {
             await AnswerErrorAsync(context, error);
@@ -77,14 +101,32 @@ public sealed class ServiceForwarder : IDisposable
         }
 
         var servedBy = context.Response.Headers[ReplicationHeaders.ServedBy];
-        telemetry.RecordResponse(servedBy.Count > 0 ? servedBy[0] : null, context.Response.StatusCode);
-        if (upstream.Elapsed > TimeSpan.Zero)
+        Record(servedBy.Count > 0 ? servedBy[0] : null, context.Response.StatusCode);
+        if (request.UpstreamTime > TimeSpan.Zero)
         {
-            addedLatency.Record(Stopwatch.GetElapsedTime(started), upstream.Elapsed);
+            addedLatency.Record(Stopwatch.GetElapsedTime(started), request.UpstreamTime);
         }
     }
 
-    public void Dispose() => invoker.Dispose();
+    /// <summary>Every response the gateway sends moves its failover state on, and is counted.</summary>
+    private void Record(string? servedBy, int statusCode)
+    {
+        status.Observe(servedBy, statusCode);
+        telemetry.CountResponse(servedBy, statusCode);
+    }
+
+    private static async Task AnswerUnreadableBodyAsync(HttpContext context, Exception exception)
+    {
+        // A client that went away gets nothing; a malformed body (e.g. broken chunking) is the client's error.
+        if (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return;
+        }
+
+        await Results.Problem(statusCode: exception is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status400BadRequest,
+                title: "Unreadable request body", detail: "The request body could not be read.")
+            .ExecuteAsync(context);
+    }
 
     private async Task AnswerErrorAsync(HttpContext context, ForwarderError error)
     {
@@ -96,13 +138,15 @@ public sealed class ServiceForwarder : IDisposable
         }
 
         // Transport errors, attempt and total timeouts, open circuits: no service could answer.
-        logger.LogWarning("No service answered {Method} {Path}: {Error} {Message}",
-            context.Request.Method, context.Request.Path, error, context.GetForwarderErrorFeature()?.Exception?.Message);
-        telemetry.RecordResponse(null, StatusCodes.Status503ServiceUnavailable);
+        LogNoServiceAnswered(logger, context.Request.Method, context.Request.Path, error, context.GetForwarderErrorFeature()?.Exception?.Message);
+        Record(null, StatusCodes.Status503ServiceUnavailable);
         context.Response.Clear();
         context.Response.Headers.RetryAfter = "1";
         await Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No service available",
                 detail: "Neither service could answer the request. Retry shortly.")
             .ExecuteAsync(context);
     }
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "No service answered {Method} {Path}: {Error} {Message}")]
+    private static partial void LogNoServiceAnswered(ILogger logger, string method, PathString path, ForwarderError error, string? message);
 }

@@ -13,6 +13,7 @@ namespace Replication.UsersApi;
 public sealed class DatabaseRetries
 {
     private const string ReadOnlyTransaction = "25006";
+    private const string IdleInTransactionTimeout = "25P03";
 
     public DatabaseRetries(UsersDatabase database, ILogger<DatabaseRetries> logger)
     {
@@ -37,6 +38,8 @@ public sealed class DatabaseRetries
     public static bool IsRetryable(Exception exception) => exception switch
     {
         PostgresException { SqlState: ReadOnlyTransaction } => true, // reached a node that is a standby now
+        // The server ended a session whose transaction waited too long between statements: rolled back, never applied.
+        PostgresException { SqlState: IdleInTransactionTimeout } => true,
         PostgresException postgres => postgres.IsTransient,
         NpgsqlException => true, // no connection, or no node in the wanted role (e.g. during a promotion)
         TimeoutException => true,

@@ -19,9 +19,9 @@ public static class UserEndpoints
     public static IEndpointRouteBuilder MapUserEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var users = endpoints.MapGroup("/users");
-        users.MapPost("", CreateAsync);
-        users.MapGet("{id}", GetAsync);
-        users.MapGet("", ListAsync);
+        users.MapPost("", CreateAsync).RequireRateLimiting(Admission.Writes);
+        users.MapGet("{id}", GetAsync).RequireRateLimiting(Admission.Reads);
+        users.MapGet("", ListAsync).RequireRateLimiting(Admission.Reads);
         return endpoints;
     }
 

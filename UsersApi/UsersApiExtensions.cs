@@ -26,6 +26,7 @@ public static class UsersApiExtensions
             settings.HostRecheckSeconds = 1;
             settings.Timeout = 3;
             settings.CommandTimeout = 10;
+            settings.MaxPoolSize = Admission.MaxPoolSize;
         });
 
         builder.Services.AddSingleton<UsersDatabase>();
@@ -34,6 +35,7 @@ public static class UsersApiExtensions
         builder.Services.AddHostedService<SchemaMigration>();
         builder.Services.AddExceptionHandler<DatabaseExceptionHandler>();
         builder.Services.AddRequestRules();
+        builder.Services.AddAdmission(builder.Configuration);
         return builder;
     }
 
@@ -52,6 +54,7 @@ public static class UsersApiExtensions
             return next(context);
         });
 
+        app.UseRateLimiter();
         app.MapUserEndpoints();
         return app;
     }

@@ -52,7 +52,7 @@ public static class WrkLoad
             throw new InvalidOperationException($"wrk {run.Describe()}: {text}{run.StandardError}");
         }
 
-        // requests, socket errors, non-2xx/3xx, duration µs, p50 µs, p99 µs, max µs, responses served by backupservice
+        // requests, socket errors, non-2xx/3xx, duration µs, p50 µs, p99 µs, max µs, responses served by backupservice, 2xx, refusals, other 5xx
         var figures = result[ResultMarker.Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Select(value => double.Parse(value, CultureInfo.InvariantCulture)).ToArray();
         var requests = (int)figures[0];
@@ -61,6 +61,9 @@ public static class WrkLoad
             TimeSpan.FromMicroseconds(figures[4]), TimeSpan.FromMicroseconds(figures[5]), TimeSpan.FromMicroseconds(figures[6]), ChildrenCpu(text))
         {
             ServedByBackup = (int)figures[7],
+            Succeeded = (int)figures[8],
+            Refused = (int)figures[9],
+            ServerErrors = (int)figures[10],
         };
     }
 
@@ -120,19 +123,31 @@ public static class WrkLoad
                 """);
         }
 
-        // Each thread counts, in its own Lua state, the responses the backup served (a hedge or a failover); done() adds them up.
+        // Each thread counts, in its own Lua state, the responses the backup served (a hedge or a failover) and each kind of
+        // answer (ResponseKinds); done() adds them up. wrk lowercases no header names: both spellings are looked up.
         script.AppendLine(CultureInfo.InvariantCulture, $$"""
             backups = 0
+            succeeded = 0
+            refused = 0
+            failed5xx = 0
             response = function(status, headers, body)
               if headers["{{ReplicationHeaders.ServedBy}}"] == "{{ResourceNames.BackupService}}" then backups = backups + 1 end
+              if status >= 200 and status < 300 then succeeded = succeeded + 1
+              elseif (status == 503 or status == 429) and (headers["Retry-After"] or headers["retry-after"]) then refused = refused + 1
+              elseif status >= 500 then failed5xx = failed5xx + 1 end
             end
             done = function(summary, latency, requests)
               local errors = summary.errors
-              local served = 0
-              for _, thread in ipairs(threads) do served = served + (thread:get("backups") or 0) end
-              io.write(string.format("{{ResultMarker}} %d %d %d %d %d %d %d %d\n", summary.requests,
+              local served, ok, refusals, failures = 0, 0, 0, 0
+              for _, thread in ipairs(threads) do
+                served = served + (thread:get("backups") or 0)
+                ok = ok + (thread:get("succeeded") or 0)
+                refusals = refusals + (thread:get("refused") or 0)
+                failures = failures + (thread:get("failed5xx") or 0)
+              end
+              io.write(string.format("{{ResultMarker}} %d %d %d %d %d %d %d %d %d %d %d\n", summary.requests,
                 errors.connect + errors.read + errors.write + errors.timeout, errors.status, summary.duration,
-                latency:percentile(50), latency:percentile(99), latency.max, served))
+                latency:percentile(50), latency:percentile(99), latency.max, served, ok, refusals, failures))
             end
             """);
         return script.ToString();

@@ -5,12 +5,16 @@ using Replication.Benchmarks.Reporting;
 namespace Replication.Benchmarks.Sections;
 
 /// <summary>
-/// A way in that the overhead section loads: straight to primaryservice, or one of the proxies. The gateway's own
-/// added latency is read from its meter (<see cref="HasAddedLatencyMeter"/>).
+/// A way in that the overhead section loads: straight to primaryservice, or one of the proxies, an Aspire resource of
+/// the graph (<see cref="Resource"/>) or a process the benchmark runs itself (<see cref="ProcessId"/>, HAProxy). The
+/// gateway's own added latency is read from its meter (<see cref="HasAddedLatencyMeter"/>).
 /// </summary>
-public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, string? Resource, bool HasAddedLatencyMeter = false)
+public sealed record OverheadTarget(string Name, bool? Telemetry, Uri Address, string? Resource, bool HasAddedLatencyMeter = false, int? ProcessId = null)
 {
     public string TelemetryLabel => Telemetry switch { true => "on", false => "off", null => "-" };
+
+    /// <summary>Straight to the service, with no proxy.</summary>
+    public bool IsDirect => Resource is null && ProcessId is null;
 }
 
 /// <summary>One cell of the comparison: a target under one workload, load generator and connection count.</summary>
@@ -117,7 +121,7 @@ public static class GatewayOverheadSection
         GraphFixture graph, OverheadCell cell, IReadOnlyList<string> paths, TimeSpan duration, CancellationToken cancellationToken)
     {
         var (workload, connections, generator, target) = cell;
-        var pid = target.Resource is null ? (int?)null : graph.Faults.ProcessOf(target.Resource);
+        var pid = target.ProcessId ?? (target.Resource is null ? null : graph.Faults.ProcessOf(target.Resource));
         // Only where the latency is the figure: the reader's own aggregation would be a cost the other proxies do not pay.
         await using var addedLatency = connections == 1 && target.HasAddedLatencyMeter && pid is not null
             ? HistogramReader.Start(pid.Value, MeterNames.Gateway, AddedLatencyInstrument, TimeSpan.FromSeconds(1))

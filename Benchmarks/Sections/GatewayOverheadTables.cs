@@ -8,13 +8,19 @@ public static class GatewayOverheadTables
 {
     private const string Yarp = "YARP baseline";
 
+    public const string HaproxyNote =
+        "HAProxy 2.6 (Debian), as operators configure an active/backup pair: primaryservice active, backupservice a backup server (used once the primary is down), " +
+        "active health checks (GET /health every 1 s, 1 s timeout, down after 2 failures, up after 2 successes), passive ones (observe layer7, 10 errors in a row mark a server down), " +
+        "retries 2 with option redispatch 1, retry-on conn-failure, empty-response, response-timeout, 500, 502, 503, 504; timeout server 3 s (the gateway's attempt timeout); " +
+        "option http-buffer-request; no logging. A process of the benchmark's own, on loopback; no telemetry (compared with YARP with telemetry off).";
+
     public static ResultTable Throughput(
         string key, Workload workload, BenchmarkSettings settings, IReadOnlyList<LoadGenerator> generators, IReadOnlyList<OverheadTarget> targets,
         IReadOnlyDictionary<OverheadCell, List<OverheadRun>> runs)
     {
         var table = new ResultTable(key, $"Gateway overhead: {workload.Describe()}, closed loop, medians of {settings.OverheadRounds} interleaved rounds",
             "connections", "client", "path", "telemetry", "req/s", "p50 ms", "p99 ms", "failed", "req/s ÷ direct", "req/s ÷ YARP", "p99 ÷ YARP",
-            "proxy CPU µs/req", "client CPU %", "served by backup");
+            "proxy CPU µs/req", "client CPU %", "served by backup", "goodput req/s", "refused", "other 5xx", "refusal p99 ms");
         foreach (var connections in settings.OverheadConnections)
         {
             foreach (var generator in generators)
@@ -24,17 +30,19 @@ public static class GatewayOverheadTables
                         ? OverheadMedian.Of(list)
                         : null;
 
-                var direct = Find(target => target.Resource is null);
+                var direct = Find(target => target.IsDirect);
                 foreach (var target in targets)
                 {
                     var median = Find(candidate => candidate == target)!;
-                    var yarp = Find(candidate => candidate.Name == Yarp && candidate.Telemetry == target.Telemetry);
+                    // HAProxy exports no telemetry: it compares with YARP with telemetry off.
+                    var yarp = Find(candidate => candidate.Name == Yarp && candidate.Telemetry == (target.Telemetry ?? false));
                     table.Add(connections, generator.Describe(), target.Name, target.TelemetryLabel, median.RequestsPerSecond,
                         ResultTable.Milliseconds(median.P50), ResultTable.Milliseconds(median.P99), median.Failed,
                         direct is null ? null : ResultTable.Ratio(median.RequestsPerSecond / direct.RequestsPerSecond),
-                        yarp is null || target.Resource is null ? null : ResultTable.Ratio(median.RequestsPerSecond / yarp.RequestsPerSecond),
-                        yarp is null || target.Resource is null ? null : ResultTable.Ratio(median.P99 / yarp.P99),
-                        median.ProxyCpuMicrosecondsPerRequest, median.ClientCpuPercent, median.ServedByBackup);
+                        yarp is null || target.IsDirect ? null : ResultTable.Ratio(median.RequestsPerSecond / yarp.RequestsPerSecond),
+                        yarp is null || target.IsDirect ? null : ResultTable.Ratio(median.P99 / yarp.P99),
+                        median.ProxyCpuMicrosecondsPerRequest, median.ClientCpuPercent, median.ServedByBackup,
+                        median.Goodput, median.Refused, median.ServerErrors, median.RefusalP99 is { } refusal ? ResultTable.Milliseconds(refusal) : null);
                 }
             }
         }
@@ -54,6 +62,13 @@ public static class GatewayOverheadTables
         table.Notes.Add("The YARP baseline (Benchmarks/YarpBaseline) is Yarp.ReverseProxy 2.3.0: FirstAlphabetical over primaryservice and backupservice, " +
                         "active health checks (GET /health every 1 s, 1 s timeout, unhealthy after 2 failures), passive transport-failure checks over a 2 s window " +
                         "with 2 s reactivation (the gateway's circuit breaks for 2 s), no retries.");
+        if (targets.Any(target => target.Name == Graphs.HaproxyPeer.Name))
+        {
+            table.Notes.Add(HaproxyNote);
+        }
+
+        table.Notes.Add("goodput: 2xx responses per second. refused: 503 or 429 with Retry-After (admission control turning the excess away); other 5xx: failures. " +
+                        "refusal p99: how long the slowest refusals took (the C# client times each response; wrk cannot).");
         return table;
     }
 
@@ -77,12 +92,12 @@ public static class GatewayOverheadTables
         var table = new ResultTable(key, $"Added latency: GET /users/{{id}}, 1 connection, {generator.Describe()}, medians of {settings.OverheadRounds} rounds",
             "path", "telemetry", "req/s", "p50 ms", "p99 ms", "p50 − direct p50 ms", "proxy CPU µs/req", "own added p50 ms", "own added p99 ms");
         var medians = targets.ToDictionary(target => target, target => OverheadMedian.Of(runs[new OverheadCell(Workload.Read, 1, generator, target)]));
-        var direct = medians.First(pair => pair.Key.Resource is null).Value;
+        var direct = medians.First(pair => pair.Key.IsDirect).Value;
         foreach (var (target, median) in medians)
         {
             var own = runs[new OverheadCell(Workload.Read, 1, generator, target)].SelectMany(run => run.AddedLatency ?? []).ToList();
             table.Add(target.Name, target.TelemetryLabel, median.RequestsPerSecond, ResultTable.Milliseconds(median.P50), ResultTable.Milliseconds(median.P99),
-                target.Resource is null ? null : ResultTable.Milliseconds(median.P50 - direct.P50), median.ProxyCpuMicrosecondsPerRequest,
+                target.IsDirect ? null : ResultTable.Milliseconds(median.P50 - direct.P50), median.ProxyCpuMicrosecondsPerRequest,
                 own.Count == 0 ? null : OwnMilliseconds(own.Select(interval => interval.P50)),
                 own.Count == 0 ? null : OwnMilliseconds(own.Select(interval => interval.P99)));
         }
@@ -99,6 +114,14 @@ public static class GatewayOverheadTables
 public sealed record OverheadMedian(
     double RequestsPerSecond, TimeSpan P50, TimeSpan P99, int Failed, string? ProxyCpuMicrosecondsPerRequest, string? ClientCpuPercent, int ServedByBackup)
 {
+    public double Goodput { get; init; }
+
+    public int Refused { get; init; }
+
+    public int ServerErrors { get; init; }
+
+    public TimeSpan? RefusalP99 { get; init; }
+
     public static OverheadMedian Of(IReadOnlyList<OverheadRun> runs)
     {
         var proxyCpu = runs.Where(run => run.ProxyCpu is not null && run.Result.Requests > 0)
@@ -109,7 +132,15 @@ public sealed record OverheadMedian(
             runs.Sum(run => run.Result.Failed),
             proxyCpu.Count == 0 ? null : MedianOf(proxyCpu).ToString("F0", CultureInfo.InvariantCulture),
             clientCpu.Count == 0 ? null : MedianOf(clientCpu).ToString("F0", CultureInfo.InvariantCulture),
-            runs.Sum(run => run.Result.ServedByBackup));
+            runs.Sum(run => run.Result.ServedByBackup))
+        {
+            Goodput = MedianOf(runs.Select(run => run.Result.Goodput)),
+            Refused = runs.Sum(run => run.Result.Refused),
+            ServerErrors = runs.Sum(run => run.Result.ServerErrors),
+            RefusalP99 = runs.Where(run => run.Result.RefusalP99 is not null).Select(run => run.Result.RefusalP99!.Value).ToList() is { Count: > 0 } refusals
+                ? MedianOf(refusals)
+                : null,
+        };
     }
 
     internal static double MedianOf(IEnumerable<double> values)

@@ -1,16 +1,19 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Replication.Benchmarks.Reporting;
 using Replication.Gateway;
 
 namespace Replication.Benchmarks.Sections;
 
 /// <summary>
-/// What the gateway's forwarding pipeline costs per request on its own: the gateway's own client registration
-/// (<see cref="GatewayExtensions.AddServiceForwarding"/>: hedging, each service's circuit breaker and attempt timeout,
-/// service discovery, attempt timing) with an in-memory service in place of the socket handler, so no socket, service
-/// or load generator shares the measurement. YARP's forwarder sends straight to its socket handler, so this is the
-/// work the gateway does per request that YARP does not; the closed-loop sections measure the whole path.
+/// What the gateway's failover costs per request on its own: the gateway's own host (<see cref="GatewayHost"/>: service
+/// addresses, hedging within its budget, each service's circuit breaker and attempt timeout) with an in-memory service
+/// in place of its transport, so no socket, service or load generator shares the measurement. YARP's forwarder sends
+/// straight to its socket handler, so this is the work the gateway does per request that YARP does not; the closed-loop
+/// sections measure the whole path. Beside it, its parts on their own, service discovery per attempt (what the gateway
+/// did before it resolved addresses once) and the library's standard hedging handler, for scale.
 /// </summary>
 public static class PipelineCostSection
 {
@@ -23,79 +26,83 @@ public static class PipelineCostSection
     public static async Task<ResultTable> RunAsync(BenchmarkSettings settings, CancellationToken cancellationToken)
     {
         Progress.Log("Gateway pipeline: cost per request in process");
-        using var host = BuildHost();
+        await using var host = BuildHost();
         var handlers = host.Services.GetRequiredService<IHttpMessageHandlerFactory>();
-        (string Name, HttpMessageInvoker Invoker)[] chains =
+        var failover = host.Services.GetRequiredService<Failover>();
+        var byName = new Uri($"http://{ResourceNames.PrimaryService}/users/1");
+        var resolved = new Uri($"{await failover.Primary.Address.GetAsync(cancellationToken)}/users/1");
+        using var alone = new HttpMessageInvoker(new InMemoryService());
+        using var discovery = new HttpMessageInvoker(handlers.CreateHandler(DiscoveryOnly));
+        using var standardHedging = new HttpMessageInvoker(handlers.CreateHandler(StandardHedging));
+        Chain[] chains =
         [
-            ("in-memory service alone (what YARP's forwarder sends through)", new HttpMessageInvoker(new InMemoryService())),
-            ("service discovery, then the service", new HttpMessageInvoker(handlers.CreateHandler(DiscoveryOnly))),
-            ("the library's standard hedging handler (AddStandardHedgingHandler)", new HttpMessageInvoker(handlers.CreateHandler(StandardHedging))),
-            ("the gateway's forwarding pipeline", new HttpMessageInvoker(handlers.CreateHandler(ServiceForwarder.ClientName))),
+            new("in-memory service alone (what YARP's forwarder sends through)", byName, alone.SendAsync),
+            new("service discovery per attempt, then the service (the gateway before)", byName, discovery.SendAsync),
+            new("the library's standard hedging handler (AddStandardHedgingHandler)", byName, standardHedging.SendAsync),
+            new("part: the primary's circuit breaker and attempt timeout (Polly)", resolved, async (request, token) =>
+                (await failover.Primary.SendAsync(request, token)).Outcome.Result!),
+            new("the gateway's failover (ForwardedRequest: hedging, budget, circuits, timeouts)", resolved,
+                (request, token) => new ForwardedRequest(failover, body: null).SendAsync(request, token)),
         ];
 
         var requestsPerWorker = settings.Smoke ? 200 : 10_000;
         var samples = chains.ToDictionary(chain => chain.Name, _ => new List<Cost>());
         for (var round = 0; round < settings.OverheadRounds; round++)
         {
-            foreach (var (name, invoker) in chains)
+            foreach (var chain in chains)
             {
-                await MeasureAsync(invoker, requestsPerWorker / 10, cancellationToken);
-                samples[name].Add(await MeasureAsync(invoker, requestsPerWorker, cancellationToken));
+                await MeasureAsync(chain, requestsPerWorker / 10, cancellationToken);
+                samples[chain.Name].Add(await MeasureAsync(chain, requestsPerWorker, cancellationToken));
             }
         }
 
-        var alone = Median(samples[chains[0].Name]);
+        var baseline = Median(samples[chains[0].Name]);
         var table = new ResultTable(Key, $"Gateway pipeline: cost per request in process ({Concurrency} concurrent requests, medians of {settings.OverheadRounds} rounds)",
-            "handler chain", "CPU µs/req", "CPU µs/req − service alone", "allocated B/req", "allocated B/req − service alone");
-        foreach (var (name, invoker) in chains)
+            "handler chain", "CPU µs/req", "CPU µs/req − service alone", "allocated B/req", "allocated B/req − service alone", "CPU µs/req spread");
+        foreach (var chain in chains)
         {
-            var cost = Median(samples[name]);
-            table.Add(name, cost.CpuMicroseconds, cost.CpuMicroseconds - alone.CpuMicroseconds,
-                (long)Math.Round(cost.AllocatedBytes), (long)Math.Round(cost.AllocatedBytes - alone.AllocatedBytes));
-            invoker.Dispose();
+            var cost = Median(samples[chain.Name]);
+            var cpu = samples[chain.Name].Select(sample => sample.CpuMicroseconds).ToList();
+            table.Add(chain.Name, cost.CpuMicroseconds, cost.CpuMicroseconds - baseline.CpuMicroseconds,
+                (long)Math.Round(cost.AllocatedBytes), (long)Math.Round(cost.AllocatedBytes - baseline.AllocatedBytes),
+                string.Create(CultureInfo.InvariantCulture, $"{cpu.Min():F1}–{cpu.Max():F1}"));
         }
 
         table.Notes.Add(string.Create(CultureInfo.InvariantCulture, $"Each row: {Concurrency} concurrent loops of {requestsPerWorker:N0} GET requests (after {requestsPerWorker / 10:N0} not counted), each a new HttpRequestMessage as YARP's forwarder makes one; the in-memory service yields once (as a socket completes asynchronously) and answers 200."));
-        table.Notes.Add("CPU µs/req: the benchmark process's CPU time over the loops divided by their requests, so it includes the thread pool's scheduling; allocated: GC.GetTotalAllocatedBytes. \"− service alone\": over the first row.");
-        table.Notes.Add("The gateway's row is its own registration (AddServiceDefaults + AddServiceForwarding), with only the socket handler replaced; the host is not started, so no OpenTelemetry listener records anything. The standard hedging row is the handler the gateway used before its own pipeline, on the same service discovery.");
+        table.Notes.Add("CPU µs/req: the benchmark process's CPU time over the loops divided by their requests, so it includes the thread pool's scheduling; allocated: GC.GetTotalAllocatedBytes. \"− service alone\": over the first row. Spread: the lowest and highest round.");
+        table.Notes.Add("The gateway's rows are its own host (GatewayHost.Build), with only the transport replaced; the host is not started, so no OpenTelemetry listener records anything. Its request is addressed as YARP addresses it, to the primary's resolved address; the gateway makes one ForwardedRequest per request, as here. The service discovery and standard hedging rows are IHttpClientFactory clients of the same host.");
         return table;
     }
 
-    private static IHost BuildHost()
-    {
-        var builder = Host.CreateApplicationBuilder();
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    private static WebApplication BuildHost() => GatewayHost.Build(
+        [
+            $"--services:{ResourceNames.PrimaryService}:http:0=http://127.0.0.1:1",
+            $"--services:{ResourceNames.BackupService}:http:0=http://127.0.0.1:2",
+        ],
+        builder =>
         {
-            [$"services:{ResourceNames.PrimaryService}:http:0"] = "http://127.0.0.1:1",
-            [$"services:{ResourceNames.BackupService}:http:0"] = "http://127.0.0.1:2",
-        });
-        builder.AddServiceDefaults();
-        builder.AddServiceForwarding();
-        builder.Services.AddHttpClient(ServiceForwarder.ClientName).ConfigurePrimaryHttpMessageHandler(() => new InMemoryService());
-
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddKeyedSingleton<HttpMessageHandler>(Failover.TransportKey, (_, _) => new InMemoryService());
 #pragma warning disable EXTEXP0001 // The documented way to drop the pipeline ConfigureHttpClientDefaults adds.
-        builder.Services.AddHttpClient(DiscoveryOnly).RemoveAllResilienceHandlers()
-            .ConfigurePrimaryHttpMessageHandler(() => new InMemoryService());
-        builder.Services.AddHttpClient(StandardHedging).RemoveAllResilienceHandlers()
-            .ConfigurePrimaryHttpMessageHandler(() => new InMemoryService())
-            .AddStandardHedgingHandler();
+            builder.Services.AddHttpClient(DiscoveryOnly).RemoveAllResilienceHandlers()
+                .ConfigurePrimaryHttpMessageHandler(() => new InMemoryService());
+            builder.Services.AddHttpClient(StandardHedging).RemoveAllResilienceHandlers()
+                .ConfigurePrimaryHttpMessageHandler(() => new InMemoryService())
+                .AddStandardHedgingHandler();
 #pragma warning restore EXTEXP0001
-        return builder.Build();
-    }
+        });
 
-    private static async Task<Cost> MeasureAsync(HttpMessageInvoker invoker, int requestsPerWorker, CancellationToken cancellationToken)
+    private static async Task<Cost> MeasureAsync(Chain chain, int requestsPerWorker, CancellationToken cancellationToken)
     {
-        var address = new Uri($"http://{ResourceNames.PrimaryService}/users/1");
         async Task LoopAsync()
         {
             for (var i = 0; i < requestsPerWorker; i++)
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, address);
-                using var response = await invoker.SendAsync(request, cancellationToken);
+                using var request = new HttpRequestMessage(HttpMethod.Get, chain.Address);
+                using var response = await chain.SendAsync(request, cancellationToken);
                 response.EnsureSuccessStatusCode();
             }
         }
-
         GC.Collect();
         using var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
@@ -112,6 +119,8 @@ public static class PipelineCostSection
             OverheadMedian.MedianOf(costs.Select(cost => cost.AllocatedBytes).ToList()));
 
     private sealed record Cost(double CpuMicroseconds, double AllocatedBytes);
+
+    private sealed record Chain(string Name, Uri Address, Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> SendAsync);
 
     /// <summary>Stands in for the socket handler: completes asynchronously, as a socket does, and answers 200.</summary>
     private sealed class InMemoryService : HttpMessageHandler

@@ -26,6 +26,11 @@ public static class ServiceFailoverSection
         }
 
         table.Notes.Add("Load: the kit's LoadProbe, 8 clients each pausing 10 ms between requests, 20 % POST /users with an Idempotency-Key, 80 % GET /users?limit=5.");
+        if (entries.Any(entry => entry.Name == Graphs.HaproxyPeer.Name))
+        {
+            table.Notes.Add(GatewayOverheadTables.HaproxyNote);
+        }
+
         table.Notes.Add("failover ms: from the fault to the first response served by backupservice (\"-\": traffic never moved). failback ms: from the repair to the first response served by primaryservice again.");
         return table;
     }

@@ -35,7 +35,10 @@ internal sealed class GatewayStatusMonitor(
                 var properties = snapshot.Properties
                     .With(GatewayProperties.ActiveService, status.ActiveService)
                     .With(GatewayProperties.Failovers, status.Failovers)
-                    .With(GatewayProperties.LastSwitch, status.LastSwitch);
+                    .With(GatewayProperties.LastSwitch, status.LastSwitch)
+                    .With(GatewayProperties.Hedges, status.Hedges)
+                    .With(GatewayProperties.HedgesRejected, status.HedgesRejected)
+                    .With(GatewayProperties.Retries, status.Retries);
                 foreach (var (service, state) in status.Circuits)
                 {
                     properties = properties.With(GatewayProperties.Circuit(service), state);
@@ -64,5 +67,6 @@ internal sealed class GatewayStatusMonitor(
 
     private static bool SameAs(GatewayStatusSnapshot status, GatewayStatusSnapshot? other) =>
         other is not null && status.ActiveService == other.ActiveService && status.Failovers == other.Failovers && status.LastSwitch == other.LastSwitch
+        && status.Hedges == other.Hedges && status.HedgesRejected == other.HedgesRejected && status.Retries == other.Retries
         && status.Circuits.Count == other.Circuits.Count && status.Circuits.All(circuit => other.Circuits.GetValueOrDefault(circuit.Key) == circuit.Value);
 }
