@@ -14,14 +14,14 @@ var primaryService = builder.AddProject<Projects.Replication_PrimaryService>(Res
     .WaitFor(usersDb)
     .WithHttpHealthCheck(ServicePaths.Health)
     .WithDirectEndpoint()
-    .WithFaultCommands();
+    .WithServiceFaultCommands();
 
 var backupService = builder.AddProject<Projects.Replication_BackupService>(ResourceNames.BackupService)
     .WithReference(usersDb)
     .WaitFor(usersDb)
     .WithHttpHealthCheck(ServicePaths.Health)
     .WithDirectEndpoint()
-    .WithFaultCommands();
+    .WithServiceFaultCommands();
 
 // Gateway: the only external endpoint; primary first, backup on failure.
 builder.AddProject<Projects.Replication_Gateway>(ResourceNames.Gateway)

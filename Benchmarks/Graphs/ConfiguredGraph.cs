@@ -7,7 +7,7 @@ public class ConfiguredGraph(string description, params string[] arguments) : Gr
 {
     public string Description { get; } = description;
 
-    protected override IEnumerable<string> Arguments => arguments;
+    protected override IEnumerable<string> GraphArguments => arguments;
 
     public static Task<ConfiguredGraph> BootAsync(string description, params string[] arguments) =>
         StartAsync(new ConfiguredGraph(description, arguments));

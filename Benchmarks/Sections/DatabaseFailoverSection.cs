@@ -8,7 +8,7 @@ public static class DatabaseFailoverSection
     public static ResultTable CreateTable()
     {
         var table = new ResultTable("database-failover", "Database failover: primary's postmaster SIGKILLed under 4 writing clients",
-            "durability", "kill → promotion s", "kill → first acknowledged write s", "acknowledged", "lost", "errored", "write p50 ms before", "write p99 ms before");
+            "durability", "kill → promotion s", "kill → first acknowledged write s", "acknowledged", "lost", "stored", "write p50 ms before", "write p99 ms before");
         table.Notes.Add("Automatic promotion after Postgres:FailoverAfter (3 s); every acknowledged write is read back from the new primary.");
         return table;
     }
@@ -18,7 +18,7 @@ public static class DatabaseFailoverSection
         Progress.Log($"Database failover: {durability}");
         var result = await DatabaseFailoverScenario.KillPrimaryUnderWritesAsync(graph, cancellationToken);
         table.Add(durability, ResultTable.Seconds(result.TimeToPromotion), ResultTable.Seconds(result.TimeToFirstWrite), result.Writes.Acknowledged,
-            result.Writes.Lost, result.Writes.Errored, ResultTable.Milliseconds(result.WriteP50BeforeKill), ResultTable.Milliseconds(result.WriteP99BeforeKill));
+            result.Writes.Lost, result.Writes.Stored, ResultTable.Milliseconds(result.WriteP50BeforeKill), ResultTable.Milliseconds(result.WriteP99BeforeKill));
         return result;
     }
 }

@@ -16,7 +16,7 @@ public static class MemorySection
         await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
         var idle = GraphMemory.Measure(Environment.ProcessId, InProcessAppHost);
         IReadOnlyList<MemoryGroup> loaded;
-        await using (var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 16, WriteFraction = 0.2, Pause = TimeSpan.Zero }))
+        await using (var load = LoadProbe.Start(graph.Workload, new LoadOptions { Concurrency = 16, WriteFraction = 0.2, Pause = TimeSpan.Zero }))
         {
             await Task.Delay(settings.ThroughputDuration + settings.Warmup, cancellationToken);
             loaded = GraphMemory.Measure(Environment.ProcessId, InProcessAppHost);
@@ -38,7 +38,7 @@ public static class MemorySection
         var clock = Stopwatch.StartNew();
         var faults = 0;
         LoadReport report;
-        await using (var load = LoadProbe.Start(graph.Gateway, ServiceFailoverSection.SteadyLoad))
+        await using (var load = LoadProbe.Start(graph.Workload, ServiceFailoverSection.SteadyLoad))
         {
             var nextSample = TimeSpan.Zero;
             var nextFault = settings.SoakFaultInterval / 2;

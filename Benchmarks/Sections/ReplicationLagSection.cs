@@ -25,7 +25,7 @@ public static class ReplicationLagSection
 
         IReadOnlyList<TimeSpan> visible;
         LoadReport steady;
-        await using (var writes = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 2, WriteFraction = 1 }))
+        await using (var writes = LoadProbe.Start(graph.Workload, new LoadOptions { Concurrency = 2, WriteFraction = 1 }))
         {
             await writes.WaitForResponsesAsync(20, cancellationToken);
             visible = await graph.Database.MeasureWriteToVisibleAsync(primary, replica, settings.LagWrites, cancellationToken);

@@ -30,7 +30,7 @@ public static class ServiceFaultScenario
         GraphFixture graph, EntryPoint entry, ServiceFault fault, LoadOptions load, BenchmarkSettings settings, CancellationToken cancellationToken)
     {
         LoadReport report;
-        await using (var probe = LoadProbe.Start(entry.Client, load))
+        await using (var probe = LoadProbe.Start(new UsersWorkload(entry.Client, graph.Database), load))
         {
             await probe.WaitForResponsesAsync(settings.ResponsesBeforeFault, cancellationToken);
             await InjectAndRepairAsync(graph, fault, settings.FaultDuration, probe, cancellationToken);
@@ -63,12 +63,12 @@ public static class ServiceFaultScenario
             default:
                 try
                 {
-                    await graph.Faults.FailRequestsAsync(Primary, rate: 1, status: 500, cancellationToken);
+                    await graph.ServiceFaults.FailRequestsAsync(Primary, rate: 1, status: 500, cancellationToken);
                     await Task.Delay(duration, cancellationToken);
                 }
                 finally
                 {
-                    await graph.Faults.ClearFaultsAsync(Primary, cancellationToken);
+                    await graph.ServiceFaults.ClearAsync(Primary, cancellationToken);
                     probe?.MarkRecovery("faults cleared");
                 }
 

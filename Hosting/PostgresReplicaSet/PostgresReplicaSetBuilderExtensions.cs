@@ -89,9 +89,10 @@ public static class PostgresReplicaSetBuilderExtensions
             nodeBuilder.WithHealthCheck(healthCheckKey).WithReplicaSetCommands(node);
         }
 
+        var memberFaults = new ReplicaSetMemberFaults(replicaSet);
         foreach (var member in replicaSet.ConsensusMembers)
         {
-            builder.CreateResourceBuilder(member).WithMemberFaultCommands(replicaSet);
+            builder.CreateResourceBuilder(member).WithFaultCommands(memberFaults, "Kill", "Kill this member's process (or its container), as a crash would.");
         }
 
         return replicaSetBuilder;
@@ -146,25 +147,11 @@ public static class PostgresReplicaSetBuilderExtensions
         }
     }
 
-    /// <summary>
-    /// As the AppHost stops: whatever is frozen runs again first (a paused container cannot be stopped, and a stopped
-    /// process ignores the stop), and the HA manager lets go of what it holds once it has stopped.
-    /// </summary>
+    /// <summary>The HA manager lets go of what it holds once the AppHost has stopped.</summary>
     private static void ReleaseAtStop(IDistributedApplicationBuilder builder, PostgresReplicaSetResource replicaSet) =>
         builder.Eventing.Subscribe<BeforeStartEvent>((startEvent, _) =>
         {
-            var lifetime = startEvent.Services.GetRequiredService<IHostApplicationLifetime>();
-            lifetime.ApplicationStopping.Register(() =>
-            {
-                foreach (var name in replicaSet.Frozen.Keys)
-                {
-                    if (replicaSet.Frozen.TryRemove(name, out var frozen))
-                    {
-                        frozen.ResumeAsync().GetAwaiter().GetResult();
-                    }
-                }
-            });
-            lifetime.ApplicationStopped.Register(replicaSet.HaManager.Dispose);
+            startEvent.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(replicaSet.HaManager.Dispose);
             return Task.CompletedTask;
         });
 

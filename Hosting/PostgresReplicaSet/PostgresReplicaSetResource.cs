@@ -105,9 +105,6 @@ public sealed class PostgresReplicaSetResource : Resource
     /// <summary>Whether the set is open: its primary is known, so the services that wait for its databases may start.</summary>
     internal bool IsOpen { get; set; }
 
-    /// <summary>Its members frozen by the Freeze command, until Resume (or the AppHost stopping) lets them run again.</summary>
-    internal ConcurrentDictionary<string, FrozenMember> Frozen { get; } = new();
-
     /// <summary><c>{set}-{index}</c>: <c>pg-0</c>, <c>pg-1</c>, …</summary>
     internal static string NodeName(string replicaSetName, int index) =>
         string.Create(CultureInfo.InvariantCulture, $"{replicaSetName}-{index}");

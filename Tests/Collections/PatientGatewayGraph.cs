@@ -8,7 +8,7 @@ public sealed class PatientGatewayGraph : GraphFixture
 {
     public const string Name = "Patient gateway";
 
-    protected override IEnumerable<string> Arguments => ["--Gateway:AttemptTimeout=00:00:30", "--Gateway:TotalTimeout=00:01:00"];
+    protected override IEnumerable<string> GraphArguments => ["--Gateway:AttemptTimeout=00:00:30", "--Gateway:TotalTimeout=00:01:00"];
 }
 
 [CollectionDefinition(PatientGatewayGraph.Name, DisableParallelization = true)]

@@ -44,7 +44,7 @@ public sealed partial class ManifestDeployment : IAsyncDisposable
         var output = Directory.CreateTempSubdirectory("manifest-deploy-").FullName;
         try
         {
-            var (text, _) = await AppHostProcess.PublishManifestAsync(Path.Combine(output, "aspire-manifest.json"), arguments, cancellationToken);
+            var (text, _) = await TheAppHost.Process.PublishManifestAsync(Path.Combine(output, "aspire-manifest.json"), arguments, cancellationToken);
             var deployment = new ManifestDeployment(output, text);
             await ContainerEngine.RunAsync(["network", "create", deployment.network], cancellationToken: cancellationToken);
             deployment.networkCreated = true;

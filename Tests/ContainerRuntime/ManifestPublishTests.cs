@@ -31,7 +31,7 @@ public sealed class ManifestPublishTests : IDisposable
             var node = resources.GetProperty(name);
             Assert.Equal("container.v0", node.GetProperty("type").GetString());
             Assert.Contains(node.GetProperty("bindMounts").EnumerateArray(),
-                mount => mount.GetProperty("target").GetString() == "/usr/local/bin/node-entrypoint.sh");
+                mount => mount.GetProperty("target").GetString() == "/opt/replication");
             var environment = node.GetProperty("env");
             Assert.Equal("{pg-replication-password.value}", environment.GetProperty("REPLICATION_PASSWORD").GetString());
             Assert.Equal(5432, node.GetProperty("bindings").GetProperty("tcp").GetProperty("targetPort").GetInt32());
@@ -60,7 +60,7 @@ public sealed class ManifestPublishTests : IDisposable
     private static async Task<string> PublishAsync(string manifestPath, IEnumerable<string> arguments)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        var (manifest, output) = await AppHostProcess.PublishManifestAsync(manifestPath, arguments, cancellationToken);
+        var (manifest, output) = await TheAppHost.Process.PublishManifestAsync(manifestPath, arguments, cancellationToken);
         Assert.Contains("runtime: Container (auto: publishing)", output, StringComparison.Ordinal);
         return manifest;
     }

@@ -41,7 +41,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
         await browser.ScreenshotAsync("dashboard-resources");
 
         // The gateway only learns that the primary is gone from requests: keep some flowing, as users would.
-        await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 2, Pause = TimeSpan.FromMilliseconds(50) });
+        await using var load = LoadProbe.Start(graph.Workload, new LoadOptions { Concurrency = 2, Pause = TimeSpan.FromMilliseconds(50) });
         await load.WaitForResponsesAsync(20, cancellationToken);
         await dashboard.OpenDetailsAsync("gateway");
         await dashboard.ExpectPropertyAsync(GatewayProperties.ActiveService, "primaryservice");
@@ -87,7 +87,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
         var traceId = ActivityTraceId.CreateRandom();
         try
         {
-            await graph.Faults.DelayRequestsAsync("primaryservice", TimeSpan.FromSeconds(2), cancellationToken);
+            await graph.ServiceFaults.DelayRequestsAsync("primaryservice", TimeSpan.FromSeconds(2), cancellationToken);
             using var request = new HttpRequestMessage(HttpMethod.Get, "/users?limit=1");
             request.Headers.Add("traceparent", $"00-{traceId.ToHexString()}-{ActivitySpanId.CreateRandom().ToHexString()}-01");
             using var response = await graph.Gateway.SendAsync(request, cancellationToken);
@@ -95,7 +95,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync("primaryservice", cancellationToken);
+            await graph.ServiceFaults.ClearAsync("primaryservice", cancellationToken);
         }
 
         await using var browser = await DashboardBrowser.LaunchAsync();

@@ -9,15 +9,15 @@ namespace Replication.Tests.Dashboard;
 public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture<AppModelFixture>
 {
     private static readonly string[] ServiceCommands =
-        [ServiceFaultCommands.KillProcess, ServiceFaultCommands.Hang, ServiceFaultCommands.FailHalfOfRequests, ServiceFaultCommands.ClearFaults];
+        [ServiceFaultCommands.Hang, ServiceFaultCommands.FailHalfOfRequests, ServiceFaultCommands.ClearFaults];
 
     private static readonly string[] NodeCommands =
         [PostgresNodeCommands.Switchover, PostgresNodeCommands.Failover, PostgresNodeCommands.Rejoin, PostgresNodeCommands.ShowLag,
-         PostgresNodeCommands.KillPostmaster, PostgresNodeCommands.KillNode, PostgresNodeCommands.Freeze, PostgresNodeCommands.Resume];
+         PostgresNodeCommands.KillPostmaster];
 
     [Theory]
-    [InlineData("primaryservice", "Kill process", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
-    [InlineData("backupservice", "Kill process", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
+    [InlineData("primaryservice", "Kill process", "Freeze", "Resume", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
+    [InlineData("backupservice", "Kill process", "Freeze", "Resume", "Hang for 10 s", "Fail 50% of requests", "Clear faults")]
     [InlineData("pg-0", "Switchover", "Failover", "Rejoin", "Show lag", "Kill postmaster", "Kill node", "Freeze", "Resume")]
     [InlineData("pg-1", "Switchover", "Failover", "Rejoin", "Show lag", "Kill postmaster", "Kill node", "Freeze", "Resume")]
     [InlineData("pg-2", "Switchover", "Failover", "Rejoin", "Show lag", "Kill postmaster", "Kill node", "Freeze", "Resume")]
@@ -33,7 +33,7 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
     }
 
     [Theory]
-    [InlineData("primaryservice", ServiceFaultCommands.KillProcess)]
+    [InlineData("primaryservice", ResourceFaultCommands.Kill)]
     [InlineData("primaryservice", ServiceFaultCommands.Hang)]
     [InlineData("pg-0", PostgresNodeCommands.Switchover)]
     [InlineData("pg-1", PostgresNodeCommands.Failover)]
@@ -60,7 +60,7 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
     }
 
     [Theory]
-    [InlineData(ServiceFaultCommands.KillProcess)]
+    [InlineData(ResourceFaultCommands.Kill)]
     [InlineData(ServiceFaultCommands.Hang)]
     [InlineData(ServiceFaultCommands.FailHalfOfRequests)]
     [InlineData(ServiceFaultCommands.ClearFaults)]
@@ -76,10 +76,10 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
     public void ServiceCommandsFollowTheFaultsInForce()
     {
         var healthy = Snapshot(KnownResourceStates.Running);
-        var hung = Snapshot(KnownResourceStates.Running, (ServiceFaultInjector.HangProperty, "SIGSTOP until 23:59:59"));
-        var failing = Snapshot(KnownResourceStates.Running, (ServiceFaultInjector.RequestFaultsProperty, "50 % of requests answer 500"));
+        var hung = Snapshot(KnownResourceStates.Running, (ResourceFaultCommands.FrozenProperty, "SIGSTOP since 23:59:59"));
+        var failing = Snapshot(KnownResourceStates.Running, (RequestFaultInjector.RequestFaultsProperty, "50 % of requests answer 500"));
 
-        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.KillProcess, healthy));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ResourceFaultCommands.Kill, healthy));
         Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.Hang, healthy));
         Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.FailHalfOfRequests, healthy));
         Assert.Equal(ResourceCommandState.Disabled, StateOf("backupservice", ServiceFaultCommands.ClearFaults, healthy));
@@ -87,7 +87,7 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
         // A frozen process cannot be frozen again, nor reached by the fault hook; it can be killed or cleared.
         Assert.Equal(ResourceCommandState.Disabled, StateOf("backupservice", ServiceFaultCommands.Hang, hung));
         Assert.Equal(ResourceCommandState.Disabled, StateOf("backupservice", ServiceFaultCommands.FailHalfOfRequests, hung));
-        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.KillProcess, hung));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ResourceFaultCommands.Kill, hung));
         Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.ClearFaults, hung));
 
         Assert.Equal(ResourceCommandState.Enabled, StateOf("backupservice", ServiceFaultCommands.ClearFaults, failing));

@@ -58,14 +58,14 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
             await inject(primary);
         }, HaManager.FailoverBound, Token);
         var formerPrimary = result.FormerPrimary;
-        TestContext.Current.TestOutputHelper?.WriteLine($"{Graph.App.SnapshotOf(HaManager.ReplicaSet.Name).PropertyOf(ReplicaSetProperties.HaManager)} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Graph.App.SnapshotOf(HaManager.ReplicaSet.Name).PropertyValue(ReplicaSetProperties.HaManager)} (graph booted in {Graph.BootTime.TotalSeconds:F1} s): {result}");
         Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the new primary: {result}");
 
         await (beforeRejoin?.Invoke() ?? Task.CompletedTask);
         await HaManager.RejoinAsync(formerPrimary, result.NewPrimary, Token);
 
         // Read back after the rejoin too: a former primary that came back and took over again would show here.
-        var afterRejoin = await AcknowledgedWrites.VerifyAsync(result.Load, result.EmailPrefix, Graph.Database, Token);
+        var afterRejoin = await AcknowledgedWrites.VerifyAsync(result.Load, Token);
         Assert.True(result.Writes.Lost == 0 && afterRejoin.Lost == 0,
             $"Acknowledged writes were lost with synchronous replication: at the failover {result.Writes}; after the rejoin {afterRejoin}\n{result}");
         Assert.Equal([result.NewPrimary], await HaManager.WritableNodesAsync(Token));
@@ -91,7 +91,7 @@ public abstract class PatroniFailoverScenarios<TGraph>(TGraph graph) : HaManager
     public async Task OneEtcdMemberOfThreeLost_NoFailover_WritesContinue_NothingAcknowledgedIsLost()
     {
         var primary = await Graph.Database.FindPrimaryAsync(Token);
-        await using var load = LoadProbe.Start(Graph.Gateway, new LoadOptions { Concurrency = 4, WriteFraction = 1, IdempotentWrites = true });
+        await using var load = LoadProbe.Start(Graph.Workload, new LoadOptions { Concurrency = 4, WriteFraction = 1, IdempotentWrites = true });
         await load.WaitForResponsesAsync(200, Token);
 
         var member = await NodeFaults.KillConsensusMemberAsync(0, Token);
@@ -103,7 +103,7 @@ public abstract class PatroniFailoverScenarios<TGraph>(TGraph graph) : HaManager
         var report = await load.StopAsync();
         await new Faults(Graph.App).StartAsync(member, Token);
 
-        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, Graph.Database, Token);
+        var writes = await AcknowledgedWrites.VerifyAsync(report, Token);
         TestContext.Current.TestOutputHelper?.WriteLine($"{writes}\n{report}");
         Assert.True(load.AcknowledgedWritesSince(dead) > 0, $"No write was acknowledged after {member} died: {report}");
         Assert.True(writes.Lost == 0, $"Acknowledged writes were lost: {writes}");

@@ -75,7 +75,7 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
     public async Task ReplicaKilledUnderReadLoad_NoRequestFails()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 8, WriteFraction = 0 });
+        await using var load = LoadProbe.Start(graph.Workload, new LoadOptions { Concurrency = 8, WriteFraction = 0 });
         await load.WaitForResponsesAsync(200, cancellationToken);
 
         load.MarkFault("SIGKILL pg-1");

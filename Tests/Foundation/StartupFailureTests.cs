@@ -42,7 +42,7 @@ public sealed class StartupFailureTests
     [Fact]
     public async Task ContainerWithoutAnEngine_TheAppHostExitsWithAClearMessageAndNoStackTrace()
     {
-        var (exitCode, text) = await AppHostProcess.RunAsync(
+        var (exitCode, text) = await TheAppHost.Process.RunAsync(
             ["--Postgres:Runtime=Container", "--Gateway:Port=0"],
             new Dictionary<string, string>(AppHostProcess.OnFreePorts) { ["ASPIRE_CONTAINER_RUNTIME"] = "/nonexistent/docker" },
             TimeSpan.FromSeconds(90),
@@ -64,7 +64,7 @@ public sealed class StartupFailureTests
     [InlineData("--Postgres:HaManager=Etcd", "Postgres:HaManager must be Supervisor or Patroni; it is 'Etcd'.")]
     public async Task ASettingThatDoesNotApplyOrIsOutOfRange_StopsTheAppHostWithOneLineNamingIt(string arguments, string expected)
     {
-        var (exitCode, text) = await AppHostProcess.RunAsync([.. arguments.Split(' '), "--Gateway:Port=0"], AppHostProcess.OnFreePorts,
+        var (exitCode, text) = await TheAppHost.Process.RunAsync([.. arguments.Split(' '), "--Gateway:Port=0"], AppHostProcess.OnFreePorts,
             TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
 
         Assert.Equal(1, exitCode);
@@ -73,7 +73,7 @@ public sealed class StartupFailureTests
     }
 
     private static Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments, IReadOnlyDictionary<string, string> environment) =>
-        AppHostProcess.RunAsync([.. arguments, "--Postgres:Runtime=Process", "--Gateway:Port=0"], environment, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+        TheAppHost.Process.RunAsync([.. arguments, "--Postgres:Runtime=Process", "--Gateway:Port=0"], environment, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
 
     private static void AssertNoStackTrace(string text)
     {

@@ -48,7 +48,7 @@ public sealed class LeastPrivilegeTests(GraphFixture graph)
         await using var elsewhere = new NpgsqlCommand("SELECT count(*) FROM pg_class WHERE relowner = @role::regrole", postgres);
         elsewhere.Parameters.AddWithValue("role", ApplicationRole);
 
-        Assert.Equal(ReplicaSetProbe.UsersDatabase, databases);
+        Assert.Equal(ResourceNames.UsersDatabase, databases);
         Assert.Equal("idempotency_keys,users", tables); // its own schema, which it migrates itself
         Assert.Equal(0L, (long)(await elsewhere.ExecuteScalarAsync(cancellationToken))!);
     }
@@ -62,7 +62,7 @@ public sealed class LeastPrivilegeTests(GraphFixture graph)
         {
             Username = ReplicationRole,
             Password = replicationPassword,
-            Database = ReplicaSetProbe.UsersDatabase,
+            Database = ResourceNames.UsersDatabase,
         };
         await using var connection = new NpgsqlConnection(settings.ConnectionString);
 
@@ -96,8 +96,8 @@ public sealed class LeastPrivilegeTests(GraphFixture graph)
         var port = await PrimaryPortAsync(cancellationToken);
 
         // The same startup message from 127.0.0.1 is asked for a password, and from another address is refused by pg_hba.
-        var admitted = await PostgresStartup.SendAsync(IPAddress.Loopback, port, ApplicationRole, ReplicaSetProbe.UsersDatabase, cancellationToken);
-        var refused = await PostgresStartup.SendAsync(IPAddress.Parse("127.0.0.2"), port, ApplicationRole, ReplicaSetProbe.UsersDatabase, cancellationToken);
+        var admitted = await PostgresStartup.SendAsync(IPAddress.Loopback, port, ApplicationRole, ResourceNames.UsersDatabase, cancellationToken);
+        var refused = await PostgresStartup.SendAsync(IPAddress.Parse("127.0.0.2"), port, ApplicationRole, ResourceNames.UsersDatabase, cancellationToken);
 
         Assert.True(admitted.Type == 'R', $"From 127.0.0.1 the server should ask for authentication, but answered {admitted}.");
         Assert.True(refused is { Type: 'E', SqlState: PostgresErrorCodes.InvalidAuthorizationSpecification }, $"From 127.0.0.2: {refused}");

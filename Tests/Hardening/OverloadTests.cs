@@ -31,8 +31,8 @@ public sealed class OverloadTests(PatientGatewayGraph graph) : IAsyncLifetime
         try
         {
             // Slow services hold the gateway's slots, as a real overload would.
-            await graph.Faults.DelayRequestsAsync("primaryservice", ServiceLatency, cancellationToken);
-            await graph.Faults.DelayRequestsAsync("backupservice", ServiceLatency, cancellationToken);
+            await graph.ServiceFaults.DelayRequestsAsync("primaryservice", ServiceLatency, cancellationToken);
+            await graph.ServiceFaults.DelayRequestsAsync("backupservice", ServiceLatency, cancellationToken);
 
             var burst = Parallel.ForAsync(0, Burst, new ParallelOptions { MaxDegreeOfParallelism = Burst, CancellationToken = cancellationToken }, async (_, token) =>
             {
@@ -65,11 +65,11 @@ public sealed class OverloadTests(PatientGatewayGraph graph) : IAsyncLifetime
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync("primaryservice", cancellationToken);
-            await graph.Faults.ClearFaultsAsync("backupservice", cancellationToken);
+            await graph.ServiceFaults.ClearAsync("primaryservice", cancellationToken);
+            await graph.ServiceFaults.ClearAsync("backupservice", cancellationToken);
         }
 
-        var report = await LoadProbe.RunAsync(graph.Gateway, responses: 200, new LoadOptions { Concurrency = 8 }, cancellationToken);
+        var report = await LoadProbe.RunAsync(graph.Workload, responses: 200, new LoadOptions { Concurrency = 8 }, cancellationToken);
         var shed = statuses.GetValueOrDefault(429);
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"burst of {Burst}: {string.Join(", ", statuses.OrderBy(p => p.Key).Select(p => $"{p.Key}×{p.Value}"))} " +

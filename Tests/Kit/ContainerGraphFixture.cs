@@ -9,7 +9,7 @@ public class ContainerGraphFixture : GraphFixture
 {
     private string image = "";
 
-    protected override IEnumerable<string> Arguments =>
+    protected override IEnumerable<string> GraphArguments =>
         ["--Postgres:Runtime=Container", $"--Postgres:Image={image}", "--Postgres:Durability=Sync", .. ContainerArguments];
 
     /// <summary>Arguments of a derived container graph, after the container runtime's.</summary>
@@ -69,7 +69,7 @@ public class DataVolumesGraphFixture : ContainerGraphFixture
         volumes = named;
     }
 
-    protected override async Task StopAndCleanUpAsync()
+    public override async Task StopAndCleanUpAsync()
     {
         await base.StopAndCleanUpAsync();
         if (volumes.Count > 0)

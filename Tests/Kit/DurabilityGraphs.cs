@@ -8,7 +8,7 @@ public sealed class SyncDurabilityGraph : GraphFixture
 {
     public const string Name = "Sync durability";
 
-    protected override IEnumerable<string> Arguments => ["--Postgres:Durability=Sync", "--Postgres:Replicas=3"];
+    protected override IEnumerable<string> GraphArguments => ["--Postgres:Durability=Sync", "--Postgres:Replicas=3"];
 }
 
 /// <summary>Replicas that apply WAL 300 ms late, so a read that ignores its consistency token would be stale.</summary>
@@ -16,7 +16,7 @@ public sealed class DelayedReplicasGraph : GraphFixture
 {
     public const string Name = "Delayed replicas";
 
-    protected override IEnumerable<string> Arguments => ["--Postgres:ReplicaApplyDelay=00:00:00.300"];
+    protected override IEnumerable<string> GraphArguments => ["--Postgres:ReplicaApplyDelay=00:00:00.300"];
 }
 
 /// <summary>A primary alone (<c>Postgres:Replicas=0</c>): reads and writes both go to pg-0.</summary>
@@ -24,5 +24,5 @@ public sealed class NoReplicasGraph : GraphFixture
 {
     public const string Name = "No replicas";
 
-    protected override IEnumerable<string> Arguments => ["--Postgres:Replicas=0"];
+    protected override IEnumerable<string> GraphArguments => ["--Postgres:Replicas=0"];
 }

@@ -9,7 +9,7 @@ public sealed class PatroniGraph : GraphFixture
 {
     public const string Name = "Patroni";
 
-    protected override IEnumerable<string> Arguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:EtcdMembers=3"];
+    protected override IEnumerable<string> GraphArguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:EtcdMembers=3"];
 }
 
 /// <summary>

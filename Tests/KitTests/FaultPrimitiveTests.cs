@@ -51,7 +51,7 @@ public sealed class FaultPrimitiveTests(GraphFixture graph) : IAsyncLifetime
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync("backupservice", cancellationToken);
+            await graph.ServiceFaults.ClearAsync("backupservice", cancellationToken);
         }
         using var response = await client.GetAsync("/users?limit=1", cancellationToken);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -64,7 +64,7 @@ public sealed class FaultPrimitiveTests(GraphFixture graph) : IAsyncLifetime
         using var client = graph.App.CreateHttpClient("backupservice", "http");
         try
         {
-            await graph.Faults.FailRequestsAsync("backupservice", rate: 0.5, status: 503, cancellationToken);
+            await graph.ServiceFaults.FailRequestsAsync("backupservice", rate: 0.5, status: 503, cancellationToken);
             var statuses = new List<HttpStatusCode>();
             for (var i = 0; i < 200; i++)
             {
@@ -78,7 +78,7 @@ public sealed class FaultPrimitiveTests(GraphFixture graph) : IAsyncLifetime
         }
         finally
         {
-            await graph.Faults.ClearFaultsAsync("backupservice", cancellationToken);
+            await graph.ServiceFaults.ClearAsync("backupservice", cancellationToken);
         }
 
         for (var i = 0; i < 50; i++)

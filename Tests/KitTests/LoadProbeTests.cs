@@ -15,11 +15,11 @@ public sealed class LoadProbeTests(GraphFixture graph) : IAsyncLifetime
         var cancellationToken = TestContext.Current.CancellationToken;
         try
         {
-            await graph.Faults.FailRequestsAsync("primaryservice", rate: 1, status: 500, cancellationToken);
-            await graph.Faults.FailRequestsAsync("backupservice", rate: 1, status: 500, cancellationToken);
+            await graph.ServiceFaults.FailRequestsAsync("primaryservice", rate: 1, status: 500, cancellationToken);
+            await graph.ServiceFaults.FailRequestsAsync("backupservice", rate: 1, status: 500, cancellationToken);
 
             // A count of responses, not a time: the first requests through a fresh gateway can take seconds on a busy machine.
-            var report = await LoadProbe.RunAsync(graph.Gateway, responses: 20, new LoadOptions { Concurrency = 2 }, cancellationToken);
+            var report = await LoadProbe.RunAsync(graph.Workload, responses: 20, new LoadOptions { Concurrency = 2 }, cancellationToken);
             TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
 
             Assert.True(report.Total >= 20, report.ToString());
@@ -36,19 +36,19 @@ public sealed class LoadProbeTests(GraphFixture graph) : IAsyncLifetime
     public async Task OnAHealthyGraphEveryRequestSucceedsAndEveryWriteIsConfirmed()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var load = LoadProbe.Start(graph.Gateway, new LoadOptions { Concurrency = 4, WriteFraction = 0.5 });
+        await using var load = LoadProbe.Start(graph.Workload, new LoadOptions { Concurrency = 4, WriteFraction = 0.5 });
         await load.WaitForResponsesAsync(100, cancellationToken);
         var report = await load.StopAsync();
         TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
 
-        var writes = await AcknowledgedWrites.VerifyAsync(report, load.EmailPrefix, graph.Database, cancellationToken);
+        var writes = await AcknowledgedWrites.VerifyAsync(report, cancellationToken);
         TestContext.Current.TestOutputHelper?.WriteLine(writes.ToString());
 
         Assert.Equal(0, report.Failed);
         Assert.True(writes.Acknowledged > 0, $"The probe acknowledged no write, so nothing was checked:\n{report}");
         Assert.Equal(report.Samples.Count(s => s.Kind == RequestKind.Write), writes.Acknowledged);
         Assert.Equal(writes.Acknowledged, writes.Confirmed);
-        Assert.Equal(writes.Acknowledged, writes.RowsWritten);
+        Assert.Equal(writes.Acknowledged, writes.Stored);
     }
 }
 

@@ -80,7 +80,7 @@ public sealed class TemplateTests(TemplatePackage template)
             Assert.Empty(firstPorts.All().Intersect(secondPorts.All()));
             Assert.Equal(4, secondPorts.All().Distinct().Count());
             Assert.Contains($"localhost:{secondPorts.Gateway}", second.Read("README.md"), StringComparison.Ordinal);
-            Assert.Contains($"DefaultPort = {secondPorts.Gateway};", second.Read("Hosting/Gateway/GatewayBuilderExtensions.cs"), StringComparison.Ordinal);
+            Assert.Contains($"DefaultPort = {secondPorts.Gateway};", second.Read("AppHost/Gateway/GatewayBuilderExtensions.cs"), StringComparison.Ordinal);
             TestContext.Current.TestOutputHelper?.WriteLine($"first {firstPorts}, second {secondPorts}");
         }
         finally

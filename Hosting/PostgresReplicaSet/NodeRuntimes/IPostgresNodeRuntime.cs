@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Logging;
+using Replication.Hosting.Faults;
 
 namespace Replication.Hosting.PostgresReplicaSet;
 

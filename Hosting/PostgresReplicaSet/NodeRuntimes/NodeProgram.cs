@@ -69,15 +69,3 @@ internal sealed class ProgramMember
 
 /// <summary>An endpoint a program listens on; in a container, on <paramref name="ContainerPort"/>.</summary>
 internal sealed record ProgramEndpoint(string Name, string Scheme, int ContainerPort);
-
-/// <summary>One member frozen by <see cref="IPostgresNodeRuntime.FreezeAsync"/>, and what froze with it.</summary>
-internal sealed class FrozenMember(string description, Func<Task> resume)
-{
-    private int resumed;
-
-    /// <summary>What was frozen, for the command's answer and the kit's logs.</summary>
-    public string Description { get; } = description;
-
-    /// <summary>Lets it run again (a member killed meanwhile stays dead); once.</summary>
-    public Task ResumeAsync() => Interlocked.Exchange(ref resumed, 1) == 0 ? resume() : Task.CompletedTask;
-}

@@ -32,16 +32,16 @@ internal static class ReplicaSetDashboard
             await context.Notifications.PublishUpdateAsync(node.Resource, snapshot =>
             {
                 var properties = snapshot.Properties
-                    .With(ReplicaSetProperties.Role, role)
-                    .With(ReplicaSetProperties.Primary, primary?.Name)
-                    .With(ReplicaSetProperties.Lsn, observation?.Lsn)
-                    .With(ReplicaSetProperties.Timeline, observation?.Timeline)
-                    .With(ReplicaSetProperties.LagBytes, standby?.LagBytes)
-                    .With(ReplicaSetProperties.LagSeconds, standby?.LagSeconds)
-                    .With(ReplicaSetProperties.SyncState, standby?.SyncState);
+                    .WithProperty(ReplicaSetProperties.Role, role)
+                    .WithProperty(ReplicaSetProperties.Primary, primary?.Name)
+                    .WithProperty(ReplicaSetProperties.Lsn, observation?.Lsn)
+                    .WithProperty(ReplicaSetProperties.Timeline, observation?.Timeline)
+                    .WithProperty(ReplicaSetProperties.LagBytes, standby?.LagBytes)
+                    .WithProperty(ReplicaSetProperties.LagSeconds, standby?.LagSeconds)
+                    .WithProperty(ReplicaSetProperties.SyncState, standby?.SyncState);
                 foreach (var (name, value) in extras?.GetValueOrDefault(node) ?? [])
                 {
-                    properties = properties.With(name, value);
+                    properties = properties.WithProperty(name, value);
                 }
 
                 return snapshot with { Properties = properties, IconName = IconOf(role, node == primary) };
@@ -54,7 +54,7 @@ internal static class ReplicaSetDashboard
             await context.Notifications.PublishUpdateAsync(replicaSet, snapshot => snapshot with
             {
                 State = summary,
-                Properties = snapshot.Properties.With(ReplicaSetProperties.Primary, primary?.Name),
+                Properties = snapshot.Properties.WithProperty(ReplicaSetProperties.Primary, primary?.Name),
             }).ConfigureAwait(false);
         }
     }

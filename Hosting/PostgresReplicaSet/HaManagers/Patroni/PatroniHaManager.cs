@@ -129,7 +129,8 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
     /// no standby is the only member that may lead again. A running one is reinitialised from a leader when it is unhealthy.
     /// </summary>
     public bool CanRejoin(PostgresNode node, CustomResourceSnapshot snapshot) =>
-        !snapshot.IsRunning() || (leader is { } current && current != node && snapshot.HealthStatus != HealthStatus.Healthy);
+        !snapshot.IsRunning()
+        || (snapshot.PropertyValue(ReplicaSetProperties.Primary) is { } primary && primary != node.Name && snapshot.HealthStatus != HealthStatus.Healthy);
 
     private ProgramMember AddNode(
         IDistributedApplicationBuilder builder, IResourceBuilder<PostgresReplicaSetResource> replicaSet, IPostgresNodeRuntime runtime, int index,

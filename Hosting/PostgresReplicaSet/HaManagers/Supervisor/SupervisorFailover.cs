@@ -171,7 +171,7 @@ internal sealed class SupervisorFailover : IDisposable
         primary = newPrimary;
         await context.Notifications.PublishUpdateAsync(context.ReplicaSet, snapshot => snapshot with
         {
-            Properties = snapshot.Properties.With(ReplicaSetProperties.Primary, newPrimary.Name),
+            Properties = snapshot.Properties.WithProperty(ReplicaSetProperties.Primary, newPrimary.Name),
         }).ConfigureAwait(false);
         await context.Notifications.OpenAsync(context.ReplicaSet).ConfigureAwait(false);
     }
@@ -183,7 +183,7 @@ internal sealed class SupervisorFailover : IDisposable
         await context.ReplicaSet.NodeRuntime.FenceAsync(former, cancellationToken).ConfigureAwait(false);
         await context.Notifications.PublishUpdateAsync(former.Resource, snapshot => snapshot with
         {
-            Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, "true"),
+            Properties = snapshot.Properties.WithProperty(ReplicaSetProperties.Fenced, "true"),
         }).ConfigureAwait(false);
         context.Log.LogWarning("{Former} is fenced: if started, it comes back as a standby; use Rejoin to make it follow the new primary", former.Name);
     }

@@ -114,7 +114,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
 
         await context.Notifications.PublishUpdateAsync(node.Resource, snapshot => snapshot with
         {
-            Properties = snapshot.Properties.With(ReplicaSetProperties.Fenced, null),
+            Properties = snapshot.Properties.WithProperty(ReplicaSetProperties.Fenced, null),
         }).ConfigureAwait(false);
         // Healthy means streaming from the primary: only then has the node really rejoined. A container is made anew by
         // Start, and its old container's exit may be reported after it: that is not this start failing.
@@ -136,6 +136,6 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
 
     /// <summary>A healthy, streaming replica has nothing to rejoin; a fenced, stopped or broken former primary or replica has.</summary>
     public bool CanRejoin(PostgresNode node, CustomResourceSnapshot snapshot) =>
-        failover.CurrentPrimary is { } primary && primary != node
+        snapshot.PropertyValue(ReplicaSetProperties.Primary) is { } primary && primary != node.Name
         && (snapshot.PropertyValue(ReplicaSetProperties.Fenced) is not null || !snapshot.IsRunning() || snapshot.HealthStatus != HealthStatus.Healthy);
 }

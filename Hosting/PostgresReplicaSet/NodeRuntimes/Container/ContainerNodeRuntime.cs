@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Replication.Hosting.Faults;
 
 namespace Replication.Hosting.PostgresReplicaSet;
 
@@ -19,20 +20,20 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
     /// <summary>The port PostgreSQL listens on inside every node container.</summary>
     public const int ServerPort = 5432;
 
-    private const string ContainerIdProperty = "container.id";
-
     /// <summary>The fence file as the node entrypoint names it: beside PGDATA, inside the volume.</summary>
     private const string FenceCommand = "touch \"$PGDATA.fenced\"";
 
     private static readonly TimeSpan EngineTimeout = TimeSpan.FromSeconds(60);
 
     private readonly ContainerRuntimeCli engine;
+    private readonly ContainerFaults containers;
     private readonly PostgresContainerSettings settings;
     private readonly ConcurrentDictionary<string, string> dataVolumeOf = new();
 
     private ContainerNodeRuntime(ContainerRuntimeCli engine, PostgresContainerSettings settings, string description)
     {
         this.engine = engine;
+        containers = new ContainerFaults(engine);
         this.settings = settings;
         Description = description;
     }
@@ -111,17 +112,8 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
         log.LogInformation("{Node} is cloned afresh from {Primary} as it starts", node.Name, primary.Name);
     }
 
-    /// <summary>SIGKILL to the container: every process in it dies at once, as with the loss of its machine.</summary>
-    public async Task<string?> KillAsync(IResource member, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        if (ContainerIdOf(member, services) is not { } id)
-        {
-            return null;
-        }
-
-        await RunOrThrowAsync(["kill", "--signal", "KILL", id], $"kill {member.Name}", cancellationToken).ConfigureAwait(false);
-        return $"container {id[..Math.Min(12, id.Length)]}";
-    }
+    public async Task<string?> KillAsync(IResource member, IServiceProvider services, CancellationToken cancellationToken) =>
+        ContainerFaults.ContainerIdOf(member, services) is { } id ? await containers.KillAsync(id, cancellationToken).ConfigureAwait(false) : null;
 
     /// <summary>
     /// SIGKILL to the postmaster. Where it is the container's main process (the supervisor's nodes), that is the
@@ -129,59 +121,42 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
     /// </summary>
     public async Task<string?> KillPostmasterAsync(PostgresNode node, IServiceProvider services, CancellationToken cancellationToken)
     {
-        if (ContainerIdOf(node.Resource, services) is not { } id)
-        {
-            return null;
-        }
-
         // A stopped container, or one whose server is down, has no postmaster to kill.
-        var read = await engine.RunAsync(["exec", id, "sh", "-c", "head -n 1 \"$PGDATA/postmaster.pid\""], EngineTimeout, cancellationToken).ConfigureAwait(false);
-        var pid = read.Succeeded ? read.StandardOutput.Trim() : "";
-        if (pid.Length == 0)
+        if (ContainerFaults.ContainerIdOf(node.Resource, services) is not { } id
+            || (await containers.ExecAsync(id, "head -n 1 \"$PGDATA/postmaster.pid\"", cancellationToken).ConfigureAwait(false))?.Trim() is not { Length: > 0 } pid)
         {
             return null;
         }
 
         if (pid == "1")
         {
-            return await KillAsync(node.Resource, services, cancellationToken).ConfigureAwait(false);
+            return await containers.KillAsync(id, cancellationToken).ConfigureAwait(false);
         }
 
-        await ExecAsync(id, $"kill -KILL {pid}", cancellationToken).ConfigureAwait(false);
-        return $"postmaster {pid} in container {id[..Math.Min(12, id.Length)]}";
+        return await containers.ExecAsync(id, $"kill -KILL {pid}", cancellationToken).ConfigureAwait(false) is null
+            ? null
+            : $"postmaster {pid} in container {id[..Math.Min(12, id.Length)]}";
     }
 
-    /// <summary><c>docker pause</c>: the cgroup freezer stops every process of the container; the standby's walsenders are stopped first, inside the primary's container.</summary>
+    /// <summary><c>docker pause</c> of the member; a standby's walsenders are stopped first, inside the primary's container.</summary>
     public async Task<FrozenMember> FreezeAsync(
         IResource member, PostgresNode? primary, IReadOnlyList<int> walsenders, IServiceProvider services, CancellationToken cancellationToken)
     {
-        var id = ContainerIdOf(member, services) ?? throw new InvalidOperationException($"{member.Name} has no running container.");
-        var primaryId = primary is null ? null : ContainerIdOf(primary.Resource, services);
-        if (walsenders.Count > 0)
+        var id = ContainerFaults.ContainerIdOf(member, services) ?? throw new InvalidOperationException($"{member.Name} has no running container.");
+        var primaryId = primary is null ? null : ContainerFaults.ContainerIdOf(primary.Resource, services);
+        if (walsenders.Count == 0)
         {
-            await ExecAsync(primaryId ?? throw new InvalidOperationException($"{primary?.Name} has no running container."),
-                $"kill -STOP {string.Join(' ', walsenders)}", cancellationToken).ConfigureAwait(false);
+            return await containers.PauseAsync(member.Name, id, null, null, cancellationToken).ConfigureAwait(false);
         }
 
-        await RunOrThrowAsync(["pause", id], $"pause {member.Name}", cancellationToken).ConfigureAwait(false);
-        var paused = await engine.RunAsync(["inspect", "--format", "{{.State.Paused}}", id], EngineTimeout, cancellationToken).ConfigureAwait(false);
-        if (paused.StandardOutput.Trim() != "true")
+        var pids = string.Join(' ', walsenders);
+        if (primaryId is null || await containers.ExecAsync(primaryId, $"kill -STOP {pids}", cancellationToken).ConfigureAwait(false) is null)
         {
-            throw new InvalidOperationException($"{member.Name}'s container {id} is not paused after docker pause: {paused.Describe()}");
+            throw new InvalidOperationException($"Could not stop {primary?.Name}'s walsenders {pids} in its container.");
         }
 
-        return new FrozenMember(
-            $"{member.Name}: container paused" + (walsenders.Count > 0 ? $"; {primary!.Name}'s walsenders {string.Join(", ", walsenders)}" : ""),
-            async () =>
-            {
-                // A member killed meanwhile has nothing to resume; neither does a primary's container that is gone.
-                await engine.RunAsync(["unpause", id], EngineTimeout, CancellationToken.None).ConfigureAwait(false);
-                if (walsenders.Count > 0 && primaryId is not null)
-                {
-                    await engine.RunAsync(["exec", primaryId, "sh", "-c", $"kill -CONT {string.Join(' ', walsenders)}"], EngineTimeout, CancellationToken.None)
-                        .ConfigureAwait(false);
-                }
-            });
+        return await containers.PauseAsync(member.Name, id, $"{primary!.Name}'s walsenders {string.Join(", ", walsenders)}",
+            async () => await containers.ExecAsync(primaryId, $"kill -CONT {pids}", CancellationToken.None).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Every member's image: <see cref="PostgresContainerSettings.Image"/>, or the official one, built with what the program adds.</summary>
@@ -210,24 +185,6 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
         }
     }
 
-    private static string? ContainerIdOf(IResource member, IServiceProvider services) =>
-        services.GetRequiredService<ResourceNotificationService>().TryGetCurrentState(member.Name, out var state)
-        && state.Snapshot.Properties.FirstOrDefault(property => property.Name == ContainerIdProperty)?.Value is string { Length: > 0 } id
-            ? id
-            : null;
 
-    private async Task<string> ExecAsync(string containerId, string script, CancellationToken cancellationToken)
-    {
-        var result = await engine.RunAsync(["exec", containerId, "sh", "-c", script], EngineTimeout, cancellationToken).ConfigureAwait(false);
-        return result.Succeeded ? result.StandardOutput : throw new InvalidOperationException($"{engine} exec {containerId} failed: {result.Describe()}");
-    }
 
-    private async Task RunOrThrowAsync(IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken)
-    {
-        var result = await engine.RunAsync(arguments, EngineTimeout, cancellationToken).ConfigureAwait(false);
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException($"Could not {what}: {result.Describe()}");
-        }
-    }
 }

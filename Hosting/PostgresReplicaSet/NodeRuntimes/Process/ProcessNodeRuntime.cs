@@ -3,6 +3,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Replication.Hosting.Faults;
 using Replication.Processes;
 
 namespace Replication.Hosting.PostgresReplicaSet;
@@ -96,24 +97,8 @@ internal sealed class ProcessNodeRuntime : IPostgresNodeRuntime
     public Task RejoinAsync(PostgresNode node, PostgresNode primary, ILogger log, CancellationToken cancellationToken) =>
         new ProcessNodeRejoin(binaries, runDirectory, placement, log).RejoinAsync(node, primary, cancellationToken);
 
-    public async Task<string?> KillAsync(IResource member, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var roots = RootsOf(member, services);
-        if (roots.Count == 0)
-        {
-            return null;
-        }
-
-        // Every process is stopped first, so that none can react (restart a child, reinitialise) while the others die.
-        var all = MemberProcesses.StopEverythingBelow(roots, []);
-        foreach (var pid in all.AsEnumerable().Reverse())
-        {
-            MemberProcesses.Send(pid, Signal.Kill);
-        }
-
-        await MemberProcesses.WaitUntilGoneAsync(all, cancellationToken);
-        return string.Create(CultureInfo.InvariantCulture, $"processes {string.Join(", ", all)}");
-    }
+    public Task<string?> KillAsync(IResource member, IServiceProvider services, CancellationToken cancellationToken) =>
+        ProcessFaults.KillAsync(RootsOf(member, services), cancellationToken);
 
     public async Task<string?> KillPostmasterAsync(PostgresNode node, IServiceProvider services, CancellationToken cancellationToken)
     {
@@ -122,12 +107,12 @@ internal sealed class ProcessNodeRuntime : IPostgresNodeRuntime
             return null;
         }
 
-        MemberProcesses.Send(pid, Signal.Kill);
-        await MemberProcesses.WaitUntilGoneAsync([pid], cancellationToken);
+        ProcessSignals.Send(pid, Signal.Kill);
+        await ProcessSignals.WaitUntilGoneAsync([pid], cancellationToken).ConfigureAwait(false);
         return string.Create(CultureInfo.InvariantCulture, $"postmaster {pid}");
     }
 
-    public async Task<FrozenMember> FreezeAsync(
+    public Task<FrozenMember> FreezeAsync(
         IResource member, PostgresNode? primary, IReadOnlyList<int> walsenders, IServiceProvider services, CancellationToken cancellationToken)
     {
         // A walsender is a process of the primary's server: anything else with that pid here must not be stopped.
@@ -138,31 +123,7 @@ internal sealed class ProcessNodeRuntime : IPostgresNodeRuntime
             throw new InvalidOperationException($"The walsenders {string.Join(", ", foreign)} are not processes of {primary?.Name} on this host.");
         }
 
-        foreach (var pid in walsenders)
-        {
-            MemberProcesses.Send(pid, Signal.Stop);
-        }
-
-        var roots = RootsOf(member, services);
-        if (roots.Count == 0)
-        {
-            throw new InvalidOperationException($"No process of {member.Name} runs.");
-        }
-
-        var frozen = new List<int>([.. walsenders, .. MemberProcesses.StopEverythingBelow(roots, walsenders)]);
-        await MemberProcesses.WaitUntilStoppedAsync(frozen, cancellationToken);
-        return new FrozenMember(
-            string.Create(CultureInfo.InvariantCulture, $"{member.Name}: processes {string.Join(", ", frozen.Skip(walsenders.Count))}") +
-            (walsenders.Count > 0 ? string.Create(CultureInfo.InvariantCulture, $"; {primary!.Name}'s walsenders {string.Join(", ", walsenders)}") : ""),
-            () =>
-            {
-                foreach (var pid in frozen.AsEnumerable().Reverse())
-                {
-                    MemberProcesses.Send(pid, Signal.Continue);
-                }
-
-                return Task.CompletedTask;
-            });
+        return ProcessFaults.FreezeAsync(member.Name, RootsOf(member, services), walsenders, $"{primary?.Name}'s walsenders", cancellationToken);
     }
 
     /// <summary>The member's root processes: the one Aspire started, and a server its program started detached (Patroni's).</summary>

@@ -3,6 +3,7 @@ using System.Globalization;
 using Aspire.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Replication.Hosting.Faults;
 using Replication.Processes;
 
 namespace Replication.Hosting.PostgresReplicaSet;
@@ -269,7 +270,7 @@ internal sealed class RunDirectory
         if (PostmasterPidFile.Read(pidFile) is { } pid)
         {
             // SIGKILL: the data is about to be deleted, so a clean shutdown buys nothing. Its children exit with it.
-            MemberProcesses.KillIfPostmaster(pid);
+            ProcessSignals.KillIfPostmaster(pid);
         }
     }
 

@@ -1,0 +1,72 @@
+namespace Replication.Testing;
+
+/// <summary>
+/// A failover scenario's view of whichever HA manager runs the graph (the supervisor or Patroni): its bounds, and its
+/// moves, which are the nodes' own commands (Switchover, Rejoin), the same under either manager.
+/// </summary>
+public sealed class HaManager(DistributedApplication app)
+{
+    private readonly ReplicaSetProbe database = new(app);
+
+    public PostgresReplicaSetResource ReplicaSet { get; } =
+        app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<PostgresReplicaSetResource>().Single();
+
+    /// <summary>
+    /// How long a primary that stopped answering may take to be replaced: the HA manager's own delay (the supervisor's
+    /// <c>FailoverAfter</c>, Patroni's leader lock), then the promotion; generous, for a loaded machine.
+    /// </summary>
+    public TimeSpan FailoverBound => ReplicaSet.FailoverDelay * 3 + TimeSpan.FromSeconds(30);
+
+    /// <summary>A freeze long enough to cost the frozen primary its role: past the failover delay, with time to spare.</summary>
+    public TimeSpan FreezeLongEnoughToFailOver => ReplicaSet.FailoverDelay + TimeSpan.FromSeconds(10);
+
+    /// <summary>A planned handover from <paramref name="primary"/> to a standby: its Switchover command.</summary>
+    public async Task SwitchoverAsync(string primary, CancellationToken cancellationToken)
+    {
+        await WaitForSynchronousStandbyAsync(cancellationToken);
+        await ExecuteAsync(primary, PostgresNodeCommands.Switchover, cancellationToken);
+    }
+
+    /// <summary>Brings a former primary back as a replica of the current one (its Rejoin command); returns once it streams from the primary.</summary>
+    public async Task RejoinAsync(string formerPrimary, string primary, CancellationToken cancellationToken)
+    {
+        if (!database.IsNodeRunning(formerPrimary) || CanRejoin(formerPrimary))
+        {
+            await ExecuteAsync(formerPrimary, PostgresNodeCommands.Rejoin, cancellationToken);
+        }
+
+        await database.WaitForStandbysAsync(primary, [formerPrimary], FailoverBound, cancellationToken);
+    }
+
+    /// <summary>Whether the HA manager offers to rejoin the node now (it is stopped, fenced or broken, and there is a primary it can follow).</summary>
+    public bool CanRejoin(string node) =>
+        app.SnapshotOf(node)?.Commands.FirstOrDefault(command => command.Name == PostgresNodeCommands.Rejoin)?.State == ResourceCommandState.Enabled;
+
+    /// <summary>Runs a node's command; throws, with its message, when it fails.</summary>
+    public async Task ExecuteAsync(string node, string command, CancellationToken cancellationToken)
+    {
+        var result = await app.ResourceCommands.ExecuteCommandAsync(node, command, cancellationToken).WaitAsync(FailoverBound * 2, cancellationToken);
+        if (!result.Success)
+        {
+            throw new InvalidOperationException($"{command} on {node} failed: {result.Message}");
+        }
+    }
+
+    /// <summary>
+    /// With <c>Sync</c>, waits until a standby is synchronous again (<c>sync</c> under Patroni, <c>quorum</c> under the
+    /// supervisor's <c>ANY 1</c>), which after a failover or a rejoin takes a moment. Until then the set is not at full
+    /// strength: Patroni in synchronous mode promotes only its synchronous standby, and refuses a switchover (412).
+    /// </summary>
+    public Task WaitForSynchronousStandbyAsync(CancellationToken cancellationToken) =>
+        ReplicaSet.Settings.Durability == PostgresDurability.Sync && ReplicaSet.Nodes.Count > 1
+            ? Poll.UntilOrThrowAsync(_ => Task.FromResult(IsSynchronousStandbyNamed),
+                FailoverBound, TimeSpan.FromMilliseconds(200), "a synchronous standby", cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>Whether a node is a synchronous standby now, as the dashboard last showed it.</summary>
+    public bool IsSynchronousStandbyNamed =>
+        ReplicaSet.Nodes.Any(node => app.SnapshotOf(node.Name).PropertyValue(ReplicaSetProperties.SyncState) is "sync" or "quorum");
+
+    /// <summary>Every node that accepts writes now, asked all at once: more than one is a split brain.</summary>
+    public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken) => database.WritableNodesAsync(cancellationToken);
+}

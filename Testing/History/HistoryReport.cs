@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Text;
+
+namespace Replication.Testing;
+
+/// <summary>
+/// What the <see cref="HistoryChecker"/> found. It is <see cref="Valid"/> when nothing acknowledged was lost, nothing
+/// that failed was written anyway, and nothing appeared that no operation wrote. <see cref="ToString"/> is the summary
+/// table, for test output and assertion messages.
+/// </summary>
+public sealed class HistoryReport(IReadOnlyList<CheckedOperation> operations, IReadOnlyList<string> neverWritten, IReadOnlyList<HistoryEvent> nemesisEvents)
+{
+    public IReadOnlyList<CheckedOperation> Operations { get; } = operations;
+
+    /// <summary>Values in the final read that no operation of the history wrote.</summary>
+    public IReadOnlyList<string> NeverWritten { get; } = neverWritten;
+
+    public IReadOnlyList<HistoryEvent> NemesisEvents { get; } = nemesisEvents;
+
+    public int Total => Operations.Count;
+
+    public int Acknowledged => Count(OperationOutcome.Ok);
+
+    public int Failed => Count(OperationOutcome.Fail);
+
+    public int Unknown => Count(OperationOutcome.Unknown);
+
+    public int Confirmed => Count(Verdict.Confirmed);
+
+    public int Lost => Count(Verdict.Lost);
+
+    /// <summary>Indeterminate operations found written: allowed.</summary>
+    public int UnknownButPresent => Operations.Count(o => o.Verdict == Verdict.Unexpected && o.Operation.Outcome == OperationOutcome.Unknown);
+
+    /// <summary>Failed operations found written: a bug, the system said they did not happen.</summary>
+    public int FailedButPresent => Operations.Count(o => o.Verdict == Verdict.Unexpected && o.Operation.Outcome == OperationOutcome.Fail);
+
+    public int NeverAcknowledged => Count(Verdict.NeverAcknowledged);
+
+    public bool Valid => Lost == 0 && FailedButPresent == 0 && NeverWritten.Count == 0;
+
+    public IReadOnlyList<Operation> LostOperations => [.. Operations.Where(o => o.Verdict == Verdict.Lost).Select(o => o.Operation)];
+
+    /// <summary>Operations acknowledged after <paramref name="since"/>, on the history's clock (e.g. after a promotion).</summary>
+    public int AcknowledgedAfter(TimeSpan since) =>
+        Operations.Count(o => o.Operation.Outcome == OperationOutcome.Ok && o.Operation.CompletedAt >= since);
+
+    public override string ToString()
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"History: {Total} operations, {Acknowledged} acknowledged, {Failed} failed, {Unknown} unknown. {(Valid ? "Valid" : "NOT VALID")}.");
+        text.AppendLine("| outcome | operations | present in the final read | absent |");
+        text.AppendLine("|---|---:|---:|---:|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| ok (acknowledged) | {Acknowledged} | {Confirmed} confirmed | {Lost} lost |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| unknown | {Unknown} | {UnknownButPresent} unexpected (allowed) | {Row(OperationOutcome.Unknown)} never acknowledged |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| fail | {Failed} | {FailedButPresent} unexpected (bug) | {Row(OperationOutcome.Fail)} never acknowledged |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| (no operation) | - | {NeverWritten.Count} never written (bug) | - |");
+        foreach (var lost in LostOperations.Take(20))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"lost: {lost.Value} (client {lost.Process}, {Seconds(lost.InvokedAt)} → {Seconds(lost.CompletedAt)}: {lost.Detail})");
+        }
+
+        foreach (var failed in Operations.Where(o => o.Verdict == Verdict.Unexpected && o.Operation.Outcome == OperationOutcome.Fail).Take(20))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"failed but present: {failed.Operation.Value} ({failed.Operation.Detail})");
+        }
+
+        foreach (var value in NeverWritten.Take(20))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"never written: {value}");
+        }
+
+        foreach (var nemesis in NemesisEvents)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"{Seconds(nemesis.At)} nemesis: {nemesis.Value}");
+        }
+
+        return text.ToString();
+    }
+
+    private int Count(OperationOutcome outcome) => Operations.Count(o => o.Operation.Outcome == outcome);
+
+    private int Count(Verdict verdict) => Operations.Count(o => o.Verdict == verdict);
+
+    private int Row(OperationOutcome outcome) => Operations.Count(o => o.Verdict == Verdict.NeverAcknowledged && o.Operation.Outcome == outcome);
+
+    private static string Seconds(TimeSpan? at) => at is { } value ? string.Create(CultureInfo.InvariantCulture, $"{value.TotalSeconds:F1} s") : "-";
+}

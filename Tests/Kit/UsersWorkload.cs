@@ -1,0 +1,44 @@
+using System.Net.Http.Json;
+
+namespace Replication.Tests.Kit;
+
+/// <summary>
+/// The users API as the kit's workload: a write creates a user whose email is the key at <c>example.com</c>, a read lists
+/// users, and the final read selects the emails straight from the node that is primary now.
+/// </summary>
+public sealed class UsersWorkload(HttpClient gateway, ReplicaSetProbe database) : HttpWorkload(gateway)
+{
+    private const string EmailDomain = "@example.com";
+
+    public override string Primary => ResourceNames.PrimaryService;
+
+    public override string Backup => ResourceNames.BackupService;
+
+    public override HttpRequestMessage CreateRead() => new(HttpMethod.Get, "/users?limit=5");
+
+    public override HttpRequestMessage CreateWrite(string key, bool idempotencyKey)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/users") { Content = JsonContent.Create(new { name = "Workload", email = key + EmailDomain }) };
+        if (idempotencyKey)
+        {
+            request.Headers.Add(ReplicationHeaders.IdempotencyKey, key);
+        }
+
+        return request;
+    }
+
+    /// <summary>A 2xx acknowledges a write only with the user it created: a body a client cannot read is no acknowledgement.</summary>
+    public override async Task<bool> AcknowledgesAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<UserResponse>(cancellationToken) is { Id: > 0 };
+
+    public override string? ServedBy(HttpResponseMessage response) => response.Header(ReplicationHeaders.ServedBy);
+
+    public override string? ReadFrom(HttpResponseMessage response) => response.Header(ReplicationHeaders.ReadFrom);
+
+    public override async Task<IReadOnlyCollection<string>> StoredKeysAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var primary = await database.FindPrimaryAsync(cancellationToken);
+        var emails = await database.EmailsAsync(primary, prefix, cancellationToken);
+        return [.. emails.Where(email => email.EndsWith(EmailDomain, StringComparison.Ordinal)).Select(email => email[..^EmailDomain.Length])];
+    }
+}
