@@ -15,11 +15,13 @@ public static class MemberState
             return (await ContainerEngine.RunAsync(["inspect", "--format", "{{.State.Paused}}", container], cancellationToken: cancellationToken)).Trim() == "true";
         }
 
-        if (snapshot.PropertyValue("executable.pid") is not { } started || !int.TryParse(started, out var pid))
+        if (snapshot.PropertyValue("executable.pid") is null)
         {
             return false;
         }
 
+        // A project's own program, as its Freeze command stops it, not the `dotnet run` wrapper above it.
+        var pid = app.ProcessOf(resourceName);
         return ProcessTree.Descendants(pid).Prepend(pid).All(process => ProcessTree.StateOf(process) is null or 'T' or 't' or 'Z' or 'X');
     }
 }

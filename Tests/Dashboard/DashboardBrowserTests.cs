@@ -49,7 +49,7 @@ public sealed class DashboardBrowserTests(DashboardGraphFixture graph)
 
         try
         {
-            await dashboard.RunConfirmedCommandAsync("primaryservice", "Kill process", "Kill primaryservice's process with SIGKILL?");
+            await dashboard.RunConfirmedCommandAsync("primaryservice", "Kill process", "Kill primaryservice?");
 
             await dashboard.ExpectPropertyAsync(GatewayProperties.ActiveService, "backupservice");
             await dashboard.ExpectPropertyAsync(GatewayProperties.Circuit("primaryservice"), "Open");
