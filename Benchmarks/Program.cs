@@ -3,7 +3,7 @@ using Replication.Benchmarks.Reporting;
 
 // dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json] [--sections a,b] [--replicas 0,1,4]
 //     [--connections 32,256] [--rounds 3] [--seconds 5] [--load-generators wrk,dotnet] [--workloads read,write]
-// Progress goes to stderr; the tables, ready to paste into the README, to stdout. See the README, section Performance.
+// Progress goes to stderr; the tables, ready to paste into docs/benchmarks.md, to stdout. See docs/benchmarks.md.
 var settings = BenchmarkSettings.Parse(args);
 #if DEBUG
 const string build = "Debug";

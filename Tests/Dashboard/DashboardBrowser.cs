@@ -57,7 +57,7 @@ public sealed class DashboardBrowser : IAsyncDisposable
         }
     }
 
-    /// <summary>Saves a screenshot of the page when <c>REPLICATION_SCREENSHOTS</c> names a directory (the README's images are made so).</summary>
+    /// <summary>Saves a screenshot of the page when <c>REPLICATION_SCREENSHOTS</c> names a directory (docs/images are made so).</summary>
     public async Task ScreenshotAsync(string name)
     {
         if (Environment.GetEnvironmentVariable("REPLICATION_SCREENSHOTS") is { Length: > 0 } directory)

@@ -15,7 +15,7 @@ public sealed class DashboardPage(IPage page, Uri dashboardUrl)
     {
         await page.GotoAsync(loginUrl.ToString());
         await page.Locator("tr.resource-row").First.WaitForAsync();
-        // "No trusted development certificate": the graph runs on http only, on purpose (see the README).
+        // "No trusted development certificate": the graph runs on http only, on purpose (see docs/dashboard.md).
         try
         {
             await page.Locator("fluent-button.dashboard-message-bar-dismiss").First.ClickAsync(new() { Timeout = 5_000 });

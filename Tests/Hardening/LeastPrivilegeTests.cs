@@ -113,7 +113,7 @@ public sealed class LeastPrivilegeTests(GraphFixture graph)
         Assert.Equal("5s,1s", await show.ExecuteScalarAsync(cancellationToken));
 
         // statement_timeout ends a statement that runs too long (a runaway query; never a Sync commit's wait for a standby,
-        // which PostgreSQL does not time: see the README's Durability section).
+        // which PostgreSQL does not time: see docs/http-api.md, Durability with Sync).
         await using var slow = new NpgsqlCommand("SELECT pg_sleep(60)", connection) { CommandTimeout = 120 };
         var cancelled = await Assert.ThrowsAsync<PostgresException>(() => slow.ExecuteScalarAsync(cancellationToken));
         Assert.Equal(PostgresErrorCodes.QueryCanceled, cancelled.SqlState);

@@ -28,7 +28,7 @@ public sealed class TemplatePackage : IAsyncLifetime
 
     public string PackagePath { get; private set; } = "";
 
-    /// <summary>Pack, install and the first instantiation, for the README's figures.</summary>
+    /// <summary>Pack, install and the first instantiation, for the figures in docs/template.md.</summary>
     public TimeSpan PackAndInstallTime { get; private set; }
 
     public async ValueTask InitializeAsync()
