@@ -153,11 +153,12 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
     private ResourceCommandState StateOf(string resourceName, string commandName, CustomResourceSnapshot snapshot) =>
         Command(resourceName, commandName).UpdateState(new UpdateCommandStateContext { ResourceSnapshot = snapshot, Services = model.App.Services });
 
+    /// <summary>A node's or a service's snapshot as the dashboard shows it: the set's primary (pg-0 here) is on every node's.</summary>
     private static CustomResourceSnapshot Snapshot(string state, params (string Name, object Value)[] properties) => new()
     {
         ResourceType = "Test",
         State = state,
-        Properties = [.. properties.Select(property => new ResourcePropertySnapshot(property.Name, property.Value))],
+        Properties = [new ResourcePropertySnapshot(ReplicaSetProperties.Primary, "pg-0"), .. properties.Select(property => new ResourcePropertySnapshot(property.Name, property.Value))],
     };
 
     private static CustomResourceSnapshot WithHealth(CustomResourceSnapshot snapshot, HealthStatus status) =>
