@@ -1,4 +1,3 @@
-using Replication.Hosting.PostgresReplicaSet;
 namespace Replication.Tests.ContainerRuntime;
 
 /// <summary>
@@ -69,13 +68,13 @@ public sealed class ContainerAppModelTests
             var node = app.Resource<ContainerResource>(name);
             Assert.Equal("sh", node.Entrypoint);
 
-            var mount = Assert.Single(node.Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Target == IntegrationScripts.ContainerDirectory);
+            var mount = Assert.Single(node.Annotations.OfType<ContainerMountAnnotation>(), mount => mount.Target == ReplicaSetScripts.ContainerDirectory);
             Assert.Equal(ContainerMountType.BindMount, mount.Type);
             Assert.True(mount.IsReadOnly);
-            Assert.True(File.Exists(Path.Combine(mount.Source!, IntegrationScripts.NodeEntrypoint)), $"{mount.Source} is mounted but has no {IntegrationScripts.NodeEntrypoint}.");
+            Assert.True(File.Exists(Path.Combine(mount.Source!, ReplicaSetScripts.NodeEntrypoint)), $"{mount.Source} is mounted but has no {ReplicaSetScripts.NodeEntrypoint}.");
 
             var arguments = await AppModel.ArgumentsOf(node);
-            Assert.Equal($"{IntegrationScripts.ContainerDirectory}/{IntegrationScripts.NodeEntrypoint}", arguments[0]);
+            Assert.Equal($"{ReplicaSetScripts.ContainerDirectory}/{ReplicaSetScripts.NodeEntrypoint}", arguments[0]);
             var settings = arguments.Skip(1).Where((_, index) => index % 2 == 1).ToList();
             Assert.All(arguments.Skip(1).Where((_, index) => index % 2 == 0), flag => Assert.Equal("-c", flag));
             Assert.Contains($"cluster_name={name}", settings);
@@ -95,7 +94,7 @@ public sealed class ContainerAppModelTests
 
         var initFiles = Assert.Single(primary.Annotations.OfType<ContainerFileSystemCallbackAnnotation>());
         Assert.Equal("/docker-entrypoint-initdb.d", initFiles.DestinationPath);
-        var initDirectory = Path.Combine(IntegrationScripts.Directory, IntegrationScripts.InitFiles);
+        var initDirectory = Path.Combine(ReplicaSetScripts.Directory, ReplicaSetScripts.InitFiles);
         var hba = await File.ReadAllTextAsync(Path.Combine(initDirectory, "10-replication-hba.sh"), TestContext.Current.CancellationToken);
         Assert.Contains("host replication $REPLICATION_USER all scram-sha-256", hba, StringComparison.Ordinal);
         var bootstrap = await File.ReadAllTextAsync(Path.Combine(initDirectory, "20-replica-set.sql"), TestContext.Current.CancellationToken);

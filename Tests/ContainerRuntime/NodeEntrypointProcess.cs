@@ -1,4 +1,3 @@
-using Replication.Hosting.PostgresReplicaSet;
 namespace Replication.Tests.ContainerRuntime;
 
 /// <summary>
@@ -46,7 +45,7 @@ internal sealed class NodeEntrypointProcess : IAsyncDisposable
         var path = Path.Combine(Path.GetTempPath(), $"node-entrypoint-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         var script = Path.Combine(path, ScriptName);
-        File.Copy(IntegrationScripts.PathOf(ScriptName), script);
+        File.Copy(ReplicaSetScripts.PathOf(ScriptName), script);
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);

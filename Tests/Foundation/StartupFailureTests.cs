@@ -55,6 +55,38 @@ public sealed class StartupFailureTests
         AssertNoStackTrace(text);
     }
 
+    [Fact]
+    public async Task WithAScriptMissingFromTheBuildOutput_TheAppHostExitsWithOneLineNamingIt()
+    {
+        // A copy of the AppHost's build output that lost a script, as a package whose build targets did not run would leave it.
+        var copy = Directory.CreateTempSubdirectory("replication-apphost-");
+        try
+        {
+            var appHost = BuiltProjects.AssemblyOf(Projects.Replication_AppHost.ProjectPath);
+            CopyDirectory(Path.GetDirectoryName(appHost)!, copy.FullName);
+            File.Delete(Path.Combine(copy.FullName, "PostgresReplicaSet", "Scripts", "node-entrypoint.sh"));
+
+            var result = await CommandRunner.RunAsync(
+                new CommandLine("dotnet", [Path.Combine(copy.FullName, Path.GetFileName(appHost)), "--Postgres:Runtime=Process", "--Gateway:Port=0"])
+                {
+                    WorkingDirectory = copy.FullName,
+                    Environment = AppHostProcess.OnFreePorts.ToDictionary(variable => variable.Key, variable => (string?)variable.Value),
+                },
+                TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+            var text = result.StandardOutput + result.StandardError;
+
+            Assert.Equal(1, result.ExitCode);
+            var line = Assert.Single(text.Split('\n'), line => line.Contains("The replica set's scripts are missing from", StringComparison.Ordinal));
+            Assert.Contains("(node-entrypoint.sh)", line, StringComparison.Ordinal);
+            Assert.Contains("Reference the Replication.Hosting package", line, StringComparison.Ordinal);
+            AssertNoStackTrace(text);
+        }
+        finally
+        {
+            copy.Delete(recursive: true);
+        }
+    }
+
     /// <summary>A key that the chosen runtime or HA manager would ignore, or a value out of range, stops the AppHost in one line.</summary>
     [Theory]
     [InlineData("--Postgres:Runtime=Process --Postgres:DataVolumes=true", "Postgres:DataVolumes applies to Postgres:Runtime=Container")]
@@ -74,6 +106,16 @@ public sealed class StartupFailureTests
 
     private static Task<(int ExitCode, string Output)> RunAppHostAsync(string[] arguments, IReadOnlyDictionary<string, string> environment) =>
         TheAppHost.Process.RunAsync([.. arguments, "--Postgres:Runtime=Process", "--Gateway:Port=0"], environment, TimeSpan.FromSeconds(90), TestContext.Current.CancellationToken);
+
+    private static void CopyDirectory(string source, string target)
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var destination = Path.Combine(target, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+            File.Copy(file, destination);
+        }
+    }
 
     private static void AssertNoStackTrace(string text)
     {

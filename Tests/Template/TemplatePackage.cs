@@ -82,7 +82,7 @@ public sealed class TemplatePackage : IAsyncLifetime
 
     /// <summary>How often <paramref name="text"/> occurs in the template's content (the repository without what the template leaves out).</summary>
     public int CountInRepository(string text) =>
-        new GeneratedSolution("Replication", RepositoryRoot, ".ci", ".template.config", "template", "Tests/Template").Count(text);
+        new GeneratedSolution("Replication", RepositoryRoot, ".ci", ".template.config", "template", "Tests/Template", "Tests/Packages").Count(text);
 
     public string RepositoryUserSecretsId() => TemplateSource.UserSecretsIds(RepositoryRoot).Single();
 

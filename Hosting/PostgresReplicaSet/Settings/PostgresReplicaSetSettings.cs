@@ -43,7 +43,8 @@ public sealed class PostgresReplicaSetSettings
     /// <summary>The most replicas a set may have.</summary>
     public const int MaxReplicas = 5;
 
-    internal PostgresReplicaSetSettings()
+    /// <summary>The defaults: two replicas, Async, containers when an engine answers (else processes), the supervisor.</summary>
+    public PostgresReplicaSetSettings()
     {
     }
 
