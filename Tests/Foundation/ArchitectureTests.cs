@@ -27,6 +27,10 @@ public sealed class ArchitectureTests
         ["Benchmarks"] = ["Tests/Kit", "Gateway", "Benchmarks/YarpBaseline", "Testing", "Hosting", "Processes", "Contracts"],
         ["Benchmarks/YarpBaseline"] = ["ServiceDefaults", "Contracts"],
         ["template"] = [],
+        // The scratch app that proves the packages (ScratchAppTests): the packages only, and its own projects.
+        ["Tests/Packages/ScratchApp/Orders"] = [],
+        ["Tests/Packages/ScratchApp/Orders.AppHost"] = ["Tests/Packages/ScratchApp/Orders"],
+        ["Tests/Packages/ScratchApp/Orders.Tests"] = ["Tests/Packages/ScratchApp/Orders.AppHost"],
     };
 
     /// <summary>The projects that ship as libraries or run as services: no test framework in them.</summary>

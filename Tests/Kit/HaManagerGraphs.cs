@@ -10,6 +10,17 @@ public sealed class PatroniGraph : GraphFixture
     public const string Name = "Patroni";
 
     protected override IEnumerable<string> GraphArguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:EtcdMembers=3"];
+
+    /// <summary>On processes, Patroni and etcd are the machine's own programs: without them the scenarios skip, saying what to install.</summary>
+    protected override async Task<string?> PrepareAsync()
+    {
+        string[] programs = ["patroni", "etcd"];
+        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
+        var missing = programs.Where(program => !path.Any(directory => File.Exists(Path.Combine(directory, program)))).ToList();
+        return missing.Count > 0
+            ? $"{string.Join(" and ", missing)} not found on PATH: Patroni's graph needs Patroni and etcd (apt-get install patroni etcd-server python3-etcd)."
+            : await base.PrepareAsync();
+    }
 }
 
 /// <summary>
