@@ -30,7 +30,7 @@ public static class ServiceFaultScenario
         GraphFixture graph, EntryPoint entry, ServiceFault fault, LoadOptions load, BenchmarkSettings settings, CancellationToken cancellationToken)
     {
         LoadReport report;
-        await using (var probe = LoadProbe.Start(new UsersWorkload(entry.Client, graph.Database), load))
+        await using (var probe = LoadProbe.Start(new UsersWorkload(entry.Client, () => graph.Database), load))
         {
             await probe.WaitForResponsesAsync(settings.ResponsesBeforeFault, cancellationToken);
             await InjectAndRepairAsync(graph, fault, settings.FaultDuration, probe, cancellationToken);

@@ -41,7 +41,7 @@ public static class HistoryChecker
         var checkedOperations = operations.Select(operation => Classify(operation, present.Contains(operation.Value))).ToList();
         var written = operations.Select(operation => operation.Value).ToHashSet(StringComparer.Ordinal);
         return new HistoryReport(checkedOperations, [.. present.Where(value => !written.Contains(value)).Order(StringComparer.Ordinal)],
-            [.. history.Events.Where(e => e.Type == HistoryEventType.Nemesis)]);
+            [.. history.Events.Where(e => e.Type == HistoryEventType.Nemesis)], [.. history.Events.Where(e => e.Type == HistoryEventType.Anomaly)]);
     }
 
     private static CheckedOperation Classify(Operation operation, bool present) => new(operation, present, (operation.Outcome, present) switch

@@ -8,7 +8,8 @@ namespace Replication.Testing;
 /// that failed was written anyway, and nothing appeared that no operation wrote. <see cref="ToString"/> is the summary
 /// table, for test output and assertion messages.
 /// </summary>
-public sealed class HistoryReport(IReadOnlyList<CheckedOperation> operations, IReadOnlyList<string> neverWritten, IReadOnlyList<HistoryEvent> nemesisEvents)
+public sealed class HistoryReport(
+    IReadOnlyList<CheckedOperation> operations, IReadOnlyList<string> neverWritten, IReadOnlyList<HistoryEvent> nemesisEvents, IReadOnlyList<HistoryEvent>? anomalies = null)
 {
     public IReadOnlyList<CheckedOperation> Operations { get; } = operations;
 
@@ -16,6 +17,9 @@ public sealed class HistoryReport(IReadOnlyList<CheckedOperation> operations, IR
     public IReadOnlyList<string> NeverWritten { get; } = neverWritten;
 
     public IReadOnlyList<HistoryEvent> NemesisEvents { get; } = nemesisEvents;
+
+    /// <summary>Answers the API's contract rules out (<see cref="OperationHistory.Anomaly"/>); any makes the history not valid.</summary>
+    public IReadOnlyList<HistoryEvent> Anomalies { get; } = anomalies ?? [];
 
     public int Total => Operations.Count;
 
@@ -37,7 +41,7 @@ public sealed class HistoryReport(IReadOnlyList<CheckedOperation> operations, IR
 
     public int NeverAcknowledged => Count(Verdict.NeverAcknowledged);
 
-    public bool Valid => Lost == 0 && FailedButPresent == 0 && NeverWritten.Count == 0;
+    public bool Valid => Lost == 0 && FailedButPresent == 0 && NeverWritten.Count == 0 && Anomalies.Count == 0;
 
     public IReadOnlyList<Operation> LostOperations => [.. Operations.Where(o => o.Verdict == Verdict.Lost).Select(o => o.Operation)];
 
@@ -56,6 +60,11 @@ public sealed class HistoryReport(IReadOnlyList<CheckedOperation> operations, IR
         text.AppendLine(CultureInfo.InvariantCulture, $"| unknown | {Unknown} | {UnknownButPresent} unexpected (allowed) | {Row(OperationOutcome.Unknown)} never acknowledged |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| fail | {Failed} | {FailedButPresent} unexpected (bug) | {Row(OperationOutcome.Fail)} never acknowledged |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| (no operation) | - | {NeverWritten.Count} never written (bug) | - |");
+        foreach (var anomaly in Anomalies.Take(20))
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"anomaly (bug): {anomaly.Value} (client {anomaly.Process}, {Seconds(anomaly.At)}): {anomaly.Detail}");
+        }
+
         foreach (var lost in LostOperations.Take(20))
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"lost: {lost.Value} (client {lost.Process}, {Seconds(lost.InvokedAt)} → {Seconds(lost.CompletedAt)}: {lost.Detail})");

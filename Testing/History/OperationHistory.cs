@@ -28,6 +28,9 @@ public enum HistoryEventType
 
     /// <summary>A fault injected or repaired, logged between the operations so the table shows when.</summary>
     Nemesis,
+
+    /// <summary>An answer the API's contract rules out, e.g. a 2xx whose body the client could not read: it fails the history.</summary>
+    Anomaly,
 }
 
 /// <summary>One line of a history: an operation's invocation or completion, or a nemesis event.</summary>
@@ -91,6 +94,13 @@ public sealed class OperationHistory
 
     /// <summary>Logs a fault injected or repaired.</summary>
     public void Nemesis(string description) => events.Enqueue(new HistoryEvent(clock.Elapsed, HistoryEventType.Nemesis, -1, description));
+
+    /// <summary>
+    /// Logs an answer the API's contract rules out for the operation writing <paramref name="value"/> (e.g. a 2xx the
+    /// client could not read, which may hide an acknowledged loss): the history is then not valid, whatever the final read.
+    /// </summary>
+    public void Anomaly(int process, string value, string description) =>
+        events.Enqueue(new HistoryEvent(clock.Elapsed, HistoryEventType.Anomaly, process, value, description));
 
     /// <summary>Operations acknowledged after <paramref name="since"/> (on the history's clock).</summary>
     public int AcknowledgedSince(TimeSpan since) =>

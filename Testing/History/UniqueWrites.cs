@@ -89,7 +89,7 @@ public sealed class UniqueWrites : IAsyncDisposable
         var giveUpAt = history.Elapsed + options.RetryFor;
         while (true)
         {
-            var (outcome, answer, retryAfter) = await AttemptAsync(key).ConfigureAwait(false);
+            var (outcome, answer, retryAfter) = await AttemptAsync(process, key).ConfigureAwait(false);
             attempts.Append(attempts.Length == 0 ? "" : " ").Append(answer);
             if (outcome != OperationOutcome.Unknown || stopping.IsCancellationRequested || history.Elapsed >= giveUpAt)
             {
@@ -110,7 +110,7 @@ public sealed class UniqueWrites : IAsyncDisposable
         }
     }
 
-    private async Task<(OperationOutcome Outcome, string Answer, TimeSpan? RetryAfter)> AttemptAsync(string key)
+    private async Task<(OperationOutcome Outcome, string Answer, TimeSpan? RetryAfter)> AttemptAsync(int process, string key)
     {
         // Not the stopping token: an attempt in flight when the workload stops must get its answer, or it is unknown.
         using var timeout = new CancellationTokenSource(options.AttemptTimeout);
@@ -119,21 +119,35 @@ public sealed class UniqueWrites : IAsyncDisposable
             using var request = workload.CreateWrite(key, idempotencyKey: true);
             using var response = await workload.Client.SendAsync(request, timeout.Token).ConfigureAwait(false);
             var outcome = HttpOutcomes.Of(response.StatusCode);
-            if (outcome == OperationOutcome.Ok && !await workload.AcknowledgesAsync(response, timeout.Token).ConfigureAwait(false))
+            if (outcome == OperationOutcome.Ok && !await ReadsAsAcknowledgementAsync(response, timeout.Token).ConfigureAwait(false))
             {
-                return (OperationOutcome.Unknown, $"{(int)response.StatusCode} not acknowledged", null);
+                // A success the client cannot use may hide an acknowledged write: an anomaly, which fails the history.
+                var status = (int)response.StatusCode;
+                history.Anomaly(process, key, string.Create(CultureInfo.InvariantCulture, $"{status} whose body the client could not read as an acknowledgement"));
+                return (OperationOutcome.Unknown, $"{status} unreadable", null);
             }
 
             return (outcome, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), response.Headers.RetryAfter?.Delta);
         }
-        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException or System.Text.Json.JsonException)
+        catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException)
         {
             return (OperationOutcome.Unknown, exception switch
             {
                 OperationCanceledException => "timeout",
-                System.Text.Json.JsonException => "unreadable body",
                 _ => "no answer",
             }, null);
+        }
+    }
+
+    private async Task<bool> ReadsAsAcknowledgementAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await workload.AcknowledgesAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
         }
     }
 }

@@ -30,34 +30,102 @@ public sealed class FreezePrimary : Nemesis
 
 /// <summary>
 /// Every standby frozen, as paused machines (<see cref="FrozenNode"/>: no WAL reaches them); resumed when stopped.
-/// With synchronous replication, no commit can complete its wait for a standby meanwhile.
+/// With synchronous replication, no commit can complete its wait for a standby meanwhile. It proves that it bit, or
+/// throws: at least one standby frozen, each with its walsender on the primary, and no WAL sent to any of them while
+/// they were frozen (their <c>sent_lsn</c> did not move, where the primary can still be asked).
 /// </summary>
 public sealed class FreezeStandbys : Nemesis
 {
+    private static readonly TimeSpan StreamingTimeout = TimeSpan.FromSeconds(30);
+
     private readonly List<FrozenNode> frozen = [];
+    private readonly Dictionary<string, string> sentLsnAtFreeze = new(StringComparer.Ordinal);
+    private string? primary;
 
     public override string Name => "freeze every standby";
 
+    /// <summary>When the last start had every standby frozen, on the history's clock.</summary>
+    public TimeSpan? FrozenAt { get; private set; }
+
     public override async Task StartAsync(NemesisContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         var database = context.Graph.Database;
-        var primary = await database.FindPrimaryAsync(cancellationToken);
-        foreach (var standby in database.Nodes.Select(node => node.Name).Where(name => name != primary && database.IsNodeRunning(name)))
+        primary = await database.FindPrimaryAsync(cancellationToken).ConfigureAwait(false);
+        var standbys = database.Nodes.Select(node => node.Name).Where(name => name != primary && database.IsNodeRunning(name)).ToList();
+        if (standbys.Count == 0)
         {
-            frozen.Add(await context.FreezeAsync(standby, cancellationToken));
+            throw new InvalidOperationException($"{primary} has no running standby: freezing every standby would do nothing.");
         }
 
-        context.Log($"froze every standby of {primary}: {string.Join("; ", frozen)}");
+        // Frozen while streaming, so that what is frozen is the WAL on its way, not a standby that was not receiving any.
+        await database.WaitForStandbysAsync(primary, standbys, StreamingTimeout, cancellationToken).ConfigureAwait(false);
+        foreach (var standby in standbys)
+        {
+            frozen.Add(await context.FreezeAsync(standby, cancellationToken).ConfigureAwait(false));
+        }
+
+        sentLsnAtFreeze.Clear();
+        foreach (var standby in standbys)
+        {
+            sentLsnAtFreeze[standby] = await SentLsnAsync(database, primary, standby, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"{standby} has no walsender on {primary} once frozen: nothing stops WAL from reaching it.");
+        }
+
+        FrozenAt = context.History.Elapsed;
+        context.Log($"froze every standby of {primary}: {string.Join("; ", frozen)}; sent_lsn {string.Join(", ", sentLsnAtFreeze.Select(pair => $"{pair.Key} {pair.Value}"))}");
     }
 
     public override async Task StopAsync(NemesisContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
+        var moved = await WalSentWhileFrozenAsync(context, cancellationToken).ConfigureAwait(false);
         foreach (var node in frozen)
         {
-            await node.ThawAsync();
+            await node.ThawAsync().ConfigureAwait(false);
         }
 
         context.Log($"resumed {string.Join(", ", frozen.Select(node => node.Name))}");
         frozen.Clear();
+        if (moved.Count > 0)
+        {
+            throw new InvalidOperationException($"WAL reached standbys that were frozen: {string.Join("; ", moved)}.");
+        }
     }
+
+    /// <summary>The standbys whose walsender sent WAL while frozen; none can be checked once the primary is gone or demoted (a kill that followed).</summary>
+    private async Task<List<string>> WalSentWhileFrozenAsync(NemesisContext context, CancellationToken cancellationToken)
+    {
+        var moved = new List<string>();
+        if (primary is null)
+        {
+            return moved;
+        }
+
+        try
+        {
+            if (await context.Graph.Database.IsInRecoveryAsync(primary, cancellationToken).ConfigureAwait(false))
+            {
+                return moved;
+            }
+
+            foreach (var (standby, before) in sentLsnAtFreeze)
+            {
+                if (await SentLsnAsync(context.Graph.Database, primary, standby, cancellationToken).ConfigureAwait(false) is { } now && now != before)
+                {
+                    moved.Add($"{primary} sent {standby} WAL up to {now} (from {before})");
+                }
+            }
+        }
+        catch (Exception exception) when (exception is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            context.Log($"could not ask {primary} whether WAL moved while the standbys were frozen ({exception.GetType().Name}); it is down or unreachable");
+        }
+
+        return moved;
+    }
+
+    private static Task<string?> SentLsnAsync(ReplicaSetProbe database, string primary, string standby, CancellationToken cancellationToken) =>
+        database.QueryAsync<string?>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @standby AND sent_lsn IS NOT NULL LIMIT 1",
+            cancellationToken, ("standby", standby));
 }

@@ -19,6 +19,7 @@ public sealed class NemesisSchedule
 {
     private readonly IEnumerable<Step> steps;
     private readonly List<Step> written = [];
+    private readonly List<string> started = [];
 
     public NemesisSchedule()
     {
@@ -49,63 +50,58 @@ public sealed class NemesisSchedule
     public NemesisSchedule Repair() => Add(new Step(StepKind.Repair, null, TimeSpan.Zero));
 
     /// <summary>
-    /// An endless schedule drawn from <paramref name="seed"/>: in each round one nemesis, started, held for 1 to 5 s,
-    /// stopped, the graph repaired, then 1 to 3 s of calm. The nemeses come in cycles, each cycle every one of
-    /// <paramref name="nemeses"/> once in a shuffled order, so a run of a few cycles meets them all. The same seed draws
-    /// the same rounds. Run it with a time limit.
+    /// A schedule drawn from <paramref name="seed"/>, in <paramref name="cycles"/> cycles: each cycle starts every one of
+    /// <paramref name="nemeses"/> once, in a shuffled order; each round is one nemesis started, held for 1 to 5 s,
+    /// stopped, the graph repaired, then 1 to 3 s of calm. Counted, not timed, so every nemesis starts on a slow machine
+    /// too (<see cref="Started"/> says which did). The same seed draws the same rounds.
     /// </summary>
-    public static NemesisSchedule Random(int seed, IReadOnlyList<Nemesis> nemeses)
+    public static NemesisSchedule Random(int seed, IReadOnlyList<Nemesis> nemeses, int cycles = 1)
     {
+        ArgumentNullException.ThrowIfNull(nemeses);
         ArgumentOutOfRangeException.ThrowIfZero(nemeses.Count);
-        return new NemesisSchedule(Draw(seed, nemeses), string.Create(CultureInfo.InvariantCulture,
-            $"random, seed {seed}, over [{string.Join(", ", nemeses.Select(n => n.Name))}]"));
+        ArgumentOutOfRangeException.ThrowIfLessThan(cycles, 1);
+        return new NemesisSchedule(Draw(seed, nemeses, cycles), string.Create(CultureInfo.InvariantCulture,
+            $"random, seed {seed}, {cycles} cycle{(cycles == 1 ? "" : "s")} over [{string.Join(", ", nemeses.Select(n => n.Name))}]"));
     }
 
-    /// <summary>
-    /// Runs the steps. With <paramref name="timeLimit"/>, no fault is started once it has passed: the faults in force are
-    /// stopped and the graph repaired instead.
-    /// </summary>
-    public async Task RunAsync(NemesisContext context, CancellationToken cancellationToken, TimeSpan? timeLimit = null)
+    /// <summary>How many cycles a long run asks for in <c>REPLICATION_NEMESIS_CYCLES</c> (a positive number), or <paramref name="otherwise"/>.</summary>
+    public static int CyclesFromEnvironment(int otherwise = 1) =>
+        int.TryParse(Environment.GetEnvironmentVariable("REPLICATION_NEMESIS_CYCLES"), NumberStyles.None, CultureInfo.InvariantCulture, out var cycles) && cycles > 0
+            ? cycles
+            : otherwise;
+
+    /// <summary>The nemeses the last run started, in order, by name: what a scenario asserts its schedule covered.</summary>
+    public IReadOnlyList<string> Started => started;
+
+    /// <summary>Runs the steps, in order.</summary>
+    public async Task RunAsync(NemesisContext context, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(context);
         context.Log($"schedule: {Description}");
-        var started = new List<Nemesis>();
-        var deadline = context.History.Elapsed + (timeLimit ?? TimeSpan.MaxValue / 2);
+        started.Clear();
         foreach (var step in steps)
         {
-            if (context.History.Elapsed >= deadline && step.Kind is StepKind.Start or StepKind.Hold)
-            {
-                foreach (var nemesis in started)
-                {
-                    await nemesis.StopAsync(context, cancellationToken);
-                }
-
-                await RepairAsync(context, cancellationToken);
-                context.Log("schedule: time limit reached");
-                return;
-            }
-
             switch (step.Kind)
             {
                 case StepKind.Start:
                     context.Log(step.ToString());
-                    await step.Nemesis!.StartAsync(context, cancellationToken);
-                    started.Add(step.Nemesis);
+                    await step.Nemesis!.StartAsync(context, cancellationToken).ConfigureAwait(false);
+                    started.Add(step.Nemesis.Name);
                     break;
                 case StepKind.Stop:
                     context.Log(step.ToString());
-                    await step.Nemesis!.StopAsync(context, cancellationToken);
-                    started.Remove(step.Nemesis);
+                    await step.Nemesis!.StopAsync(context, cancellationToken).ConfigureAwait(false);
                     break;
                 case StepKind.Hold:
                     context.Log(step.ToString());
-                    await Task.Delay(step.Duration, cancellationToken);
+                    await Task.Delay(step.Duration, cancellationToken).ConfigureAwait(false);
                     break;
                 case StepKind.Then:
                     context.Log(step.ToString());
-                    await step.Action!(context, cancellationToken);
+                    await step.Action!(context, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
-                    await RepairAsync(context, cancellationToken);
+                    await RepairAsync(context, cancellationToken).ConfigureAwait(false);
                     break;
             }
         }
@@ -119,18 +115,18 @@ public sealed class NemesisSchedule
     private static async Task RepairAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         context.Log("repair");
-        await GraphRepair.RestoreAsync(context.Graph, context.Log, cancellationToken);
+        await GraphRepair.RestoreAsync(context.Graph, context.Log, cancellationToken).ConfigureAwait(false);
         context.Log("repaired: full strength");
     }
 
-    private static IEnumerable<Step> Draw(int seed, IReadOnlyList<Nemesis> nemeses)
+    private static IEnumerable<Step> Draw(int seed, IReadOnlyList<Nemesis> nemeses, int cycles)
     {
         var random = new System.Random(seed);
-        while (true)
+        for (var cycle = 0; cycle < cycles; cycle++)
         {
-            var cycle = nemeses.ToArray();
-            random.Shuffle(cycle);
-            foreach (var nemesis in cycle)
+            var order = nemeses.ToArray();
+            random.Shuffle(order);
+            foreach (var nemesis in order)
             {
                 yield return new Step(StepKind.Start, nemesis, TimeSpan.Zero);
                 yield return new Step(StepKind.Hold, null, TimeSpan.FromMilliseconds(random.Next(1_000, 5_000)));

@@ -84,7 +84,7 @@ public class GraphFixture : GraphFixture<Projects.Replication_AppHost>, IAsyncLi
     {
         Gateway?.Dispose();
         Gateway = app.CreateHttpClient(ResourceNames.Gateway, "http");
-        workload = new UsersWorkload(Gateway, Database);
+        workload = new UsersWorkload(Gateway, () => Database);
         return Task.CompletedTask;
     }
 

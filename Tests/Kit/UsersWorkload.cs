@@ -4,9 +4,10 @@ namespace Replication.Tests.Kit;
 
 /// <summary>
 /// The users API as the kit's workload: a write creates a user whose email is the key at <c>example.com</c>, a read lists
-/// users, and the final read selects the emails straight from the node that is primary now.
+/// users, and the final read selects the emails straight from the node that is primary now, in the graph as it runs
+/// then (<paramref name="database"/> is asked at the final read: a graph restarted since has other nodes' addresses).
 /// </summary>
-public sealed class UsersWorkload(HttpClient gateway, ReplicaSetProbe database) : HttpWorkload(gateway)
+public sealed class UsersWorkload(HttpClient gateway, Func<ReplicaSetProbe> database) : HttpWorkload(gateway)
 {
     private const string EmailDomain = "@example.com";
 
@@ -37,8 +38,9 @@ public sealed class UsersWorkload(HttpClient gateway, ReplicaSetProbe database) 
 
     public override async Task<IReadOnlyCollection<string>> StoredKeysAsync(string prefix, CancellationToken cancellationToken)
     {
-        var primary = await database.FindPrimaryAsync(cancellationToken);
-        var emails = await database.EmailsAsync(primary, prefix, cancellationToken);
+        var current = database();
+        var primary = await current.FindPrimaryAsync(cancellationToken);
+        var emails = await current.EmailsAsync(primary, prefix, cancellationToken);
         return [.. emails.Where(email => email.EndsWith(EmailDomain, StringComparison.Ordinal)).Select(email => email[..^EmailDomain.Length])];
     }
 }

@@ -72,18 +72,37 @@ public sealed class HistoryCheckerTests
         Assert.Equal(expected, HttpOutcomes.Of((HttpStatusCode?)status));
 
     [Fact]
-    public void ARandomScheduleIsTheSameForTheSameSeed_AndMeetsEveryNemesisInACycle()
+    public void AnAnomaly_ASuccessTheClientCouldNotRead_MakesTheHistoryInvalid_EvenWithNothingLost()
+    {
+        var history = new OperationHistory();
+        Complete(history, "a", OperationOutcome.Ok);
+        var unreadable = history.Invoke(1, "b");
+        history.Anomaly(1, "b", "201 whose body the client could not read as an acknowledgement");
+        unreadable.Complete(OperationOutcome.Unknown, "201 unreadable");
+
+        var report = HistoryChecker.Check(history, ["a", "b"]);
+
+        Assert.Equal(0, report.Lost);
+        Assert.False(report.Valid, report.ToString());
+        Assert.Contains("anomaly (bug): b", report.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ARandomScheduleIsTheSameForTheSameSeed_AndStartsEveryNemesisOncePerCycle_ThenEnds()
     {
         Nemesis[] nemeses = [new KillPrimary(), new FreezePrimary(), new FreezeStandbys(), new KillService("primaryservice")];
 
-        var first = NemesisSchedule.Random(16, nemeses).Preview(40);
-        var again = NemesisSchedule.Random(16, nemeses).Preview(40);
-        var other = NemesisSchedule.Random(17, nemeses).Preview(40);
+        var first = NemesisSchedule.Random(16, nemeses, cycles: 2).Preview(100);
+        var again = NemesisSchedule.Random(16, nemeses, cycles: 2).Preview(100);
+        var other = NemesisSchedule.Random(17, nemeses, cycles: 2).Preview(100);
 
         Assert.Equal(first, again);
         Assert.NotEqual(first, other);
-        var startsOfFirstCycle = first.Where(step => step.StartsWith("start: ", StringComparison.Ordinal)).Take(nemeses.Length);
-        Assert.Equal(nemeses.Select(n => $"start: {n.Name}").Order(), startsOfFirstCycle.Order());
+        // Each round: start, hold, stop, repair, calm; two cycles of four rounds, and nothing after.
+        Assert.Equal(2 * nemeses.Length * 5, first.Count);
+        var starts = first.Where(step => step.StartsWith("start: ", StringComparison.Ordinal)).ToList();
+        Assert.Equal(nemeses.Select(n => $"start: {n.Name}").Order(), starts.Take(nemeses.Length).Order());
+        Assert.Equal(nemeses.Select(n => $"start: {n.Name}").Order(), starts.Skip(nemeses.Length).Order());
     }
 
     private static void Complete(OperationHistory history, string value, OperationOutcome outcome) =>

@@ -140,9 +140,16 @@ internal sealed class SupervisorFailover : IDisposable
 
             await using (var connection = await PostgresConnections.OpenAdminAsync(candidate, cancellationToken).ConfigureAwait(false))
             {
-                if (!await PostgresConnections.QueryScalarAsync<bool>(connection, "SELECT pg_promote(wait => true, wait_seconds => 60)", cancellationToken).ConfigureAwait(false))
+                // Idempotent: a candidate out of recovery was promoted by an earlier attempt whose answer was lost. The
+                // promotion waits as long as the server takes to finish recovery (its replay, a checkpoint), not the
+                // connection's usual command timeout: a timeout here would leave a promotion running unrecorded.
+                if (await PostgresConnections.QueryScalarAsync<bool>(connection, "SELECT pg_is_in_recovery()", cancellationToken).ConfigureAwait(false))
                 {
-                    throw new InvalidOperationException($"{candidate.Name} did not finish promotion within 60 s.");
+                    await using var promote = new NpgsqlCommand("SELECT pg_promote(wait => true, wait_seconds => 60)", connection) { CommandTimeout = 70 };
+                    if (!await PostgresConnections.QueryScalarAsync<bool>(promote, cancellationToken).ConfigureAwait(false))
+                    {
+                        throw new InvalidOperationException($"{candidate.Name} did not finish promotion within 60 s.");
+                    }
                 }
 
                 await ReplicationSlots.EnsureAsync(connection, context.ReplicaSet.Nodes.Where(node => node != candidate), cancellationToken).ConfigureAwait(false);

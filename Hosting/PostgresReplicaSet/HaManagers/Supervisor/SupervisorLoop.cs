@@ -99,6 +99,13 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
         ReplicaSetContext context, PostgresNode primary, CancellationToken cancellationToken)
     {
         var observations = await context.ObserveAsync(context.ReplicaSet.Nodes.Where(node => node != primary), cancellationToken).ConfigureAwait(false);
+        // A node already out of recovery was promoted by an attempt whose answer was lost (a timeout): it is the one to
+        // finish promoting. Another would make two primaries.
+        if (observations.FirstOrDefault(observation => observation.Value.AcceptsWrites) is { Key: { } promoted, Value.Lsn: { } lsn })
+        {
+            return (promoted, NpgsqlLogSequenceNumber.Parse(lsn));
+        }
+
         // An unreachable replica, or one that has received nothing, is not a candidate.
         return observations
             .Where(observation => observation.Value.Received is not null)
