@@ -86,14 +86,14 @@ public abstract class DurabilityScenarios<TGraph>(TGraph graph) : GraphScenarios
         var report = await run.FinishAsync(CancellationToken);
 
         Assert.True(report.Valid, $"Acknowledged writes were lost, or failed writes were stored:\n{report}");
-        // The fault bit: with every standby frozen no commit can complete its wait, so writes were sent and none was
+        // The fault bit: with every standby frozen no commit can complete its wait, so writes were in flight and none was
         // acknowledged (after a second's margin for answers already on their way when the freeze began).
         var heldFrom = freeze.FrozenAt!.Value + TimeSpan.FromSeconds(1);
         var operations = report.Operations.Select(checkedOperation => checkedOperation.Operation).ToList();
-        var sent = operations.Count(operation => operation.InvokedAt >= heldFrom && operation.InvokedAt < holdEnded);
+        var inFlight = operations.Count(operation => operation.InvokedAt < holdEnded && (operation.CompletedAt ?? TimeSpan.MaxValue) > heldFrom);
         var acknowledged = operations.Where(operation => operation.Outcome == OperationOutcome.Ok && operation.CompletedAt > heldFrom && operation.CompletedAt < holdEnded).ToList();
-        Output($"While every standby was frozen ({heldFrom.TotalSeconds:F1}–{holdEnded.TotalSeconds:F1} s): {sent} writes sent, {acknowledged.Count} acknowledged.");
-        Assert.True(sent > 0, $"No write was sent while every standby was frozen, so the fault met no traffic:\n{report}");
+        Output($"While every standby was frozen ({heldFrom.TotalSeconds:F1}–{holdEnded.TotalSeconds:F1} s): {inFlight} writes in flight, {acknowledged.Count} acknowledged.");
+        Assert.True(inFlight > 0, $"No write was in flight while every standby was frozen, so the fault met no traffic:\n{report}");
         Assert.True(acknowledged.Count == 0,
             $"{acknowledged.Count} writes were acknowledged while every standby was frozen ({string.Join(", ", acknowledged.Take(5).Select(operation => $"{operation.Value} at {operation.CompletedAt?.TotalSeconds:F1} s"))}):\n{report}");
     }
