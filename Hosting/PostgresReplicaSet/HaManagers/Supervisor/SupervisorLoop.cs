@@ -99,9 +99,12 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
         ReplicaSetContext context, PostgresNode primary, CancellationToken cancellationToken)
     {
         var observations = await context.ObserveAsync(context.ReplicaSet.Nodes.Where(node => node != primary), cancellationToken).ConfigureAwait(false);
-        // A node already out of recovery was promoted by an attempt whose answer was lost (a timeout): it is the one to
-        // finish promoting. Another would make two primaries.
-        if (observations.FirstOrDefault(observation => observation.Value.AcceptsWrites) is { Key: { } promoted, Value.Lsn: { } lsn })
+        // A node already out of recovery on the newest timeline was promoted by an attempt whose answer was lost (a
+        // timeout): it is the one to finish promoting. Another would make two primaries. (A writable node on an older
+        // timeline is a former primary, never a candidate.)
+        var newestTimeline = observations.Select(observation => observation.Value.Timeline ?? 0).DefaultIfEmpty().Max();
+        if (observations.FirstOrDefault(observation => observation.Value.AcceptsWrites && observation.Value.Timeline == newestTimeline)
+            is { Key: { } promoted, Value.Lsn: { } lsn })
         {
             return (promoted, NpgsqlLogSequenceNumber.Parse(lsn));
         }
