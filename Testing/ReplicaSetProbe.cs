@@ -266,6 +266,11 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     public Task<bool> IsInRecoveryAsync(string nodeName, CancellationToken cancellationToken = default) =>
         QueryAsync<bool>(nodeName, "SELECT pg_is_in_recovery()", cancellationToken);
 
+    /// <summary>How far a primary's walsender for <paramref name="standby"/> has sent WAL; null when none streams to it.</summary>
+    public Task<string?> SentLsnAsync(string primary, string standby, CancellationToken cancellationToken = default) =>
+        QueryAsync<string?>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @standby AND sent_lsn IS NOT NULL LIMIT 1",
+            cancellationToken, ("standby", standby));
+
     /// <summary>The standbys a primary is streaming to, by application_name (the node name).</summary>
     public async Task<IReadOnlyList<string>> StreamingStandbysAsync(string primaryName, CancellationToken cancellationToken = default)
     {

@@ -68,7 +68,7 @@ public sealed class FreezeStandbys : Nemesis
         sentLsnAtFreeze.Clear();
         foreach (var standby in standbys)
         {
-            sentLsnAtFreeze[standby] = await SentLsnAsync(database, primary, standby, cancellationToken).ConfigureAwait(false)
+            sentLsnAtFreeze[standby] = await database.SentLsnAsync(primary, standby, cancellationToken).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"{standby} has no walsender on {primary} once frozen: nothing stops WAL from reaching it.");
         }
 
@@ -111,7 +111,7 @@ public sealed class FreezeStandbys : Nemesis
 
             foreach (var (standby, before) in sentLsnAtFreeze)
             {
-                if (await SentLsnAsync(context.Graph.Database, primary, standby, cancellationToken).ConfigureAwait(false) is { } now && now != before)
+                if (await context.Graph.Database.SentLsnAsync(primary, standby, cancellationToken).ConfigureAwait(false) is { } now && now != before)
                 {
                     moved.Add($"{primary} sent {standby} WAL up to {now} (from {before})");
                 }
@@ -124,8 +124,4 @@ public sealed class FreezeStandbys : Nemesis
 
         return moved;
     }
-
-    private static Task<string?> SentLsnAsync(ReplicaSetProbe database, string primary, string standby, CancellationToken cancellationToken) =>
-        database.QueryAsync<string?>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @standby AND sent_lsn IS NOT NULL LIMIT 1",
-            cancellationToken, ("standby", standby));
 }

@@ -33,7 +33,7 @@ public sealed partial class ManifestDeployTests
             await deployment.RunAsync(node, cancellationToken);
         }
 
-        await using var primary = await OpenAsync(deployment.Published[("pg-0", "tcp")], deployment.Secrets["pg-superuser-password"], "postgres", cancellationToken);
+        await using var primary = await deployment.OpenWhenReadyAsync("pg-0", "postgres", "pg-superuser-password", "postgres", SettleTimeout, cancellationToken);
         var streaming = await Poll.UntilAsync(async token =>
             await ScalarAsync<long>(primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'", token) == 2,
             SettleTimeout, TimeSpan.FromMilliseconds(500), cancellationToken);
@@ -49,7 +49,7 @@ public sealed partial class ManifestDeployTests
             await ScalarAsync<object>(writer, "CREATE TABLE deployed (note text); INSERT INTO deployed VALUES ('written by app')", cancellationToken);
         }
 
-        await using var replica = await OpenAsync(deployment.Published[("pg-2", "tcp")], deployment.Secrets["pg-app-password"], "usersdb", cancellationToken, user: "app");
+        await using var replica = await deployment.OpenWhenReadyAsync("pg-2", "app", "pg-app-password", "usersdb", SettleTimeout, cancellationToken);
         Assert.True(await Poll.UntilAsync(async token =>
         {
             try
@@ -61,29 +61,6 @@ public sealed partial class ManifestDeployTests
                 return false;
             }
         }, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(200), cancellationToken), "The application's write was not replayed on pg-2.");
-    }
-
-    private static async Task<NpgsqlConnection> OpenAsync(
-        (string Host, int Port) address, string password, string database, CancellationToken cancellationToken, string user = "postgres")
-    {
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = address.Host, Port = address.Port, Username = user, Password = password, Database = database, Pooling = false, Timeout = 5,
-        }.ConnectionString);
-        // The first node initialises its data while the others wait for it: poll until it accepts connections.
-        await Poll.UntilOrThrowAsync(async token =>
-        {
-            try
-            {
-                await connection.OpenAsync(token);
-                return true;
-            }
-            catch (NpgsqlException)
-            {
-                return false;
-            }
-        }, SettleTimeout, TimeSpan.FromMilliseconds(500), $"{address.Host}:{address.Port} to accept connections", cancellationToken);
-        return connection;
     }
 
     private static async Task<T> ScalarAsync<T>(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)

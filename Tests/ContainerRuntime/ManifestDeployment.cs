@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Npgsql;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.ContainerRuntime;
@@ -118,6 +119,34 @@ public sealed partial class ManifestDeployment : IAsyncDisposable
     {
         await ContainerEngine.RunAsync(["start", ContainerName(resourceName)], cancellationToken: cancellationToken);
         await PublishedPortsAsync(resourceName, cancellationToken);
+    }
+
+    /// <summary>
+    /// A connection to a node's published port, as <paramref name="user"/> with the password the deployment generated for
+    /// <paramref name="passwordParameter"/>, once the node accepts one: a node initialises its data, or waits for its
+    /// primary, before it listens.
+    /// </summary>
+    public async Task<NpgsqlConnection> OpenWhenReadyAsync(
+        string node, string user, string passwordParameter, string database, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var (host, port) = Published[(node, "tcp")];
+        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
+        {
+            Host = host, Port = port, Username = user, Password = Secrets[passwordParameter], Database = database, Pooling = false, Timeout = 5,
+        }.ConnectionString);
+        await Poll.UntilOrThrowAsync(async token =>
+        {
+            try
+            {
+                await connection.OpenAsync(token);
+                return true;
+            }
+            catch (NpgsqlException)
+            {
+                return false;
+            }
+        }, timeout, TimeSpan.FromMilliseconds(500), $"{node} ({host}:{port}) to accept connections", cancellationToken);
+        return connection;
     }
 
     /// <summary>A connection string of the manifest (e.g. the database's), with the addresses this test reaches the containers at.</summary>

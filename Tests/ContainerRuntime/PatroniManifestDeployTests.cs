@@ -184,27 +184,8 @@ public sealed partial class PatroniManifestDeployTests
         Assert.True(all, $"{leader} streams to [{string.Join(", ", streaming)}], expected [{string.Join(", ", standbys)}]. Logs:\n{await deployment.LogsAsync(cancellationToken)}");
     }
 
-    private static async Task<NpgsqlConnection> OpenAsync(ManifestDeployment deployment, string node, CancellationToken cancellationToken)
-    {
-        var (host, port) = deployment.Published[(node, "tcp")];
-        var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder
-        {
-            Host = host, Port = port, Username = "postgres", Password = deployment.Secrets["pg-superuser-password"], Database = "usersdb", Pooling = false, Timeout = 5,
-        }.ConnectionString);
-        await Poll.UntilOrThrowAsync(async token =>
-        {
-            try
-            {
-                await connection.OpenAsync(token);
-                return true;
-            }
-            catch (NpgsqlException)
-            {
-                return false;
-            }
-        }, SettleTimeout, TimeSpan.FromMilliseconds(500), $"{node} to accept connections", cancellationToken);
-        return connection;
-    }
+    private static Task<NpgsqlConnection> OpenAsync(ManifestDeployment deployment, string node, CancellationToken cancellationToken) =>
+        deployment.OpenWhenReadyAsync(node, "postgres", "pg-superuser-password", "usersdb", SettleTimeout, cancellationToken);
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
     {

@@ -77,10 +77,6 @@ public abstract class DatabasePrimitiveScenarios<TGraph>(TGraph graph) : GraphSc
         Assert.Matches("^[0-9A-F]+/[0-9A-F]+$", primaryLsn);
     }
 
-    protected Task<string> SentLsnAsync(string primary, string replica, CancellationToken cancellationToken) =>
-        Graph.Database.QueryAsync<string>(primary, "SELECT sent_lsn::text FROM pg_stat_replication WHERE application_name = @replica", cancellationToken,
-            ("replica", replica));
-
     protected async Task<(string Primary, string Replica)> PrimaryAndAReplicaAsync(CancellationToken cancellationToken)
     {
         var primary = await Graph.Database.FindPrimaryAsync(cancellationToken);
@@ -105,11 +101,12 @@ public sealed class DatabasePrimitiveTests(GraphFixture graph) : DatabasePrimiti
             Assert.True(await MemberState.IsFrozenAsync(Graph.App, replica, cancellationToken), $"{replica} is not frozen: {frozen.Description}");
 
             // No WAL leaves for the frozen replica: what its walsender has sent stands still while the primary writes.
-            var sentBefore = await SentLsnAsync(primary, replica, cancellationToken);
+            var sentBefore = await Graph.Database.SentLsnAsync(primary, replica, cancellationToken);
+            Assert.NotNull(sentBefore);
             id = await Graph.Database.QueryAsync<long>(primary, "INSERT INTO users (name, email) VALUES ('Freeze probe', @email) RETURNING id",
                 cancellationToken, ("email", UsersApiClient.UniqueEmail("freeze")));
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-            Assert.Equal(sentBefore, await SentLsnAsync(primary, replica, cancellationToken));
+            Assert.Equal(sentBefore, await Graph.Database.SentLsnAsync(primary, replica, cancellationToken));
         }
 
         Assert.False(await MemberState.IsFrozenAsync(Graph.App, replica, cancellationToken), $"{replica} is still frozen after the thaw.");
