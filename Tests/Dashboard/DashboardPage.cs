@@ -14,7 +14,16 @@ public sealed class DashboardPage(IPage page, Uri dashboardUrl)
     public async Task LogInAsync(Uri loginUrl)
     {
         await page.GotoAsync(loginUrl.ToString());
-        await page.Locator("tr.resource-row").First.WaitForAsync();
+        try
+        {
+            await page.Locator("tr.resource-row").First.WaitForAsync(new() { Timeout = 45_000 });
+        }
+        catch (TimeoutException)
+        {
+            // On a loaded machine the grid's first render can lose its connection to the dashboard; a user would reload.
+            await page.ReloadAsync();
+            await page.Locator("tr.resource-row").First.WaitForAsync(new() { Timeout = 45_000 });
+        }
         // "No trusted development certificate": the graph runs on http only, on purpose (see docs/dashboard.md).
         try
         {

@@ -74,7 +74,7 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
             member.WithEndpoint(targetPort: endpoint.ContainerPort, name: endpoint.Name, scheme: endpoint.Scheme, isProxied: false);
         }
 
-        MountScriptsAndData(member, program.Name);
+        ConfigureMember(member, program.Name);
         var added = ProgramMember.Of(member);
         program.Configure(added);
         return added;
@@ -173,9 +173,10 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
         }
     }
 
-    /// <summary>The scripts, read-only; with data volumes, a named volume for everything the member writes.</summary>
-    internal void MountScriptsAndData(IResourceBuilder<ContainerResource> container, string memberName)
+    /// <summary>The scripts, read-only; with data volumes, a named volume for everything the member writes; quick name lookups.</summary>
+    internal void ConfigureMember(IResourceBuilder<ContainerResource> container, string memberName)
     {
+        FailNameLookupsFast(container);
         container.WithBindMount(IntegrationScripts.Directory, IntegrationScripts.ContainerDirectory, isReadOnly: true);
         if (settings.DataVolumes)
         {
@@ -185,6 +186,12 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
         }
     }
 
-
-
+    /// <summary>
+    /// Members find each other by name, and a stopped member's name is unknown to the engine's DNS, which then asks the
+    /// resolvers upstream. Where the containers cannot reach those (an engine without NAT, an offline machine), glibc's
+    /// defaults (5 s, twice, per address family) made each lookup of a dead peer take 20 s, and Patroni's leader race
+    /// waits on one: measured on such an engine, 20.0 s before, 2.0 s after. The members need no name from outside.
+    /// </summary>
+    private static void FailNameLookupsFast(IResourceBuilder<ContainerResource> container) =>
+        container.WithContainerRuntimeArgs("--dns-option", "timeout:1", "--dns-option", "attempts:1");
 }

@@ -65,7 +65,7 @@ internal sealed class ContainerServerNodes(ContainerNodeRuntime runtime)
             container.WithBootstrapEnvironment(set);
         }
 
-        runtime.MountScriptsAndData(container, node.Name);
+        runtime.ConfigureMember(container, node.Name);
     }
 
     /// <summary><c>host:port host:port …</c> of every other node, as the containers reach each other.</summary>
