@@ -50,4 +50,10 @@ public sealed class GatewayOptions
 
     /// <summary>Request bodies are buffered up to this size (so they can be re-sent); larger ones get 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// A service's answer is read up to this size before it is forwarded, so that one cut off mid-body is retried at the
+    /// other service; a longer body is forwarded as it arrives, past this point.
+    /// </summary>
+    public int MaxBufferedResponseBytes { get; set; } = 1024 * 1024;
 }

@@ -16,11 +16,13 @@ public sealed class ServiceAttempts
 {
     private readonly ResiliencePipeline<HttpResponseMessage> pipeline;
     private readonly HttpMessageInvoker transport;
+    private readonly int readAheadLimit;
 
     public ServiceAttempts(ServiceAddress address, HttpMessageInvoker transport, GatewayOptions options, GatewayTelemetry telemetry)
     {
         Address = address;
         this.transport = transport;
+        readAheadLimit = options.MaxBufferedResponseBytes;
         var service = address.Name;
         pipeline = new ResiliencePipelineBuilder<HttpResponseMessage> { Name = $"gateway-{service}" }
             .AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
@@ -58,17 +60,31 @@ public sealed class ServiceAttempts
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         var started = Stopwatch.GetTimestamp();
-        var outcome = pipeline.ExecuteOutcomeAsync(static (context, state) => SendOnceAsync(state.transport, state.request, context.CancellationToken),
-            context, (transport, request));
+        var outcome = pipeline.ExecuteOutcomeAsync(
+            static (context, state) => SendOnceAsync(state.transport, state.request, state.readAheadLimit, context.CancellationToken),
+            context, (transport, request, readAheadLimit));
         return new StartedAttempt(outcome.AsTask(), context, started);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<Outcome<HttpResponseMessage>> SendOnceAsync(HttpMessageInvoker transport, HttpRequestMessage request, CancellationToken cancellationToken)
+    private static async ValueTask<Outcome<HttpResponseMessage>> SendOnceAsync(
+        HttpMessageInvoker transport, HttpRequestMessage request, int readAheadLimit, CancellationToken cancellationToken)
     {
         try
         {
-            return Outcome.FromResult(await transport.SendAsync(request, cancellationToken));
+            var response = await transport.SendAsync(request, cancellationToken);
+            try
+            {
+                // The body belongs to the attempt: a service that dies while it writes it has failed, like one that never answered.
+                await ResponseReadAhead.ReadAsync(response, readAheadLimit, cancellationToken);
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+
+            return Outcome.FromResult(response);
         }
         catch (Exception exception)
         {

@@ -85,6 +85,9 @@ internal static class PatroniConfiguration
             ["postgresql"] = new JsonObject
             {
                 ["use_pg_rewind"] = true,
+                // A former primary pg_rewind cannot bring back (a failed connection, WAL it no longer has) is cloned
+                // afresh, as the supervisor does, instead of staying down until someone reinitialises it.
+                ["remove_data_directory_on_rewind_failure"] = true,
                 ["use_slots"] = true,
                 ["parameters"] = parameters,
                 ["recovery_conf"] = recovery,

@@ -1,0 +1,136 @@
+using System.Buffers;
+
+namespace Replication.Gateway;
+
+/// <summary>
+/// Reads a service's answer within its attempt, up to the gateway's limit, before anything of it is forwarded. A service
+/// that dies halfway through a body then fails its attempt and the other service is asked, instead of the client getting
+/// the headers and a cut body (seen in CI: the primary SIGKILLed while it wrote a 201's body; the client's write failed
+/// with "Error while copying content to a stream"). A longer body, one that declares a longer length, and an event
+/// stream are forwarded as they arrive, from where the read stopped: a failure past that point still reaches the client,
+/// as behind any proxy.
+/// </summary>
+internal static class ResponseReadAhead
+{
+    private const int ChunkSize = 16 * 1024;
+
+    public static async Task ReadAsync(HttpResponseMessage response, int limit, CancellationToken cancellationToken)
+    {
+        var content = response.Content;
+        var declared = content.Headers.ContentLength;
+        if (declared == 0 || declared > limit || content.Headers.ContentType?.MediaType == "text/event-stream")
+        {
+            return;
+        }
+
+        var source = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var body = new MemoryStream(declared is { } length ? (int)length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        bool ended;
+        try
+        {
+            while (true)
+            {
+                var read = await ReadChunkAsync(source, chunk, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    ended = true;
+                    break;
+                }
+
+                body.Write(chunk, 0, read);
+                if (body.Length > limit)
+                {
+                    ended = false;
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        body.Position = 0;
+        var readAhead = new StreamContent(ended ? body : new ReadAheadStream(body, source));
+        foreach (var (name, values) in content.Headers.NonValidated)
+        {
+            readAhead.Headers.TryAddWithoutValidation(name, values);
+        }
+
+        if (ended)
+        {
+            // Whole: it goes out with its length, and the connection back to the pool.
+            readAhead.Headers.ContentLength = body.Length;
+            response.Headers.TransferEncodingChunked = null;
+            content.Dispose();
+        }
+
+        response.Content = readAhead;
+    }
+
+    /// <summary>
+    /// A body cut off surfaces from the connection's stream as an <see cref="IOException"/>, which the failover predicates
+    /// do not count as a transport failure, unlike the <see cref="HttpRequestException"/> a service dying before its
+    /// headers gives: so it is raised as one.
+    /// </summary>
+    private static async ValueTask<int> ReadChunkAsync(Stream source, byte[] chunk, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await source.ReadAsync(chunk.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException exception)
+        {
+            throw new HttpRequestException(HttpRequestError.ResponseEnded, "The service's answer ended before its body did.", exception);
+        }
+    }
+
+    /// <summary>What was read ahead, then the rest of the service's body.</summary>
+    private sealed class ReadAheadStream(MemoryStream readAhead, Stream rest) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) =>
+            readAhead.Position < readAhead.Length ? readAhead.Read(buffer, offset, count) : rest.Read(buffer, offset, count);
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            readAhead.Position < readAhead.Length ? ValueTask.FromResult(readAhead.Read(buffer.Span)) : rest.ReadAsync(buffer, cancellationToken);
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                readAhead.Dispose();
+                rest.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}

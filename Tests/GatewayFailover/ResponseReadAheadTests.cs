@@ -1,0 +1,86 @@
+using System.Text;
+using Replication.Tests.Kit;
+using Microsoft.AspNetCore.Http;
+
+namespace Replication.Tests.GatewayFailover;
+
+/// <summary>
+/// A service's answer is part of its attempt up to <c>Gateway:MaxBufferedResponseBytes</c>: a primary that dies halfway
+/// through a body is failed over like one that never answered, and a body longer than that still arrives whole.
+/// </summary>
+public sealed class ResponseReadAheadTests : IAsyncLifetime
+{
+    private const int ReadAheadLimit = 1024;
+
+    private LoopbackServices services = null!;
+
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync() =>
+        services = await LoopbackServices.StartAsync($"--Gateway:MaxBufferedResponseBytes={ReadAheadLimit}");
+
+    public async ValueTask DisposeAsync() => await services.DisposeAsync();
+
+    [Fact]
+    public async Task APrimaryThatDiesHalfwayThroughItsBody_IsFailedOver_TheClientGetsTheBackupsWholeAnswer()
+    {
+        services.Behave(ResourceNames.PrimaryService, async context =>
+        {
+            // Headers and the start of a body on the wire, then the connection dies, as when the process is killed.
+            context.Response.StatusCode = StatusCodes.Status201Created;
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("""{"id":1,"na""", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            context.Abort();
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await services.Gateway.PostAsync("/users", new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json"), CancellationToken);
+
+            var body = await response.Content.ReadAsStringAsync(CancellationToken);
+            Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {body}");
+            Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
+            Assert.Equal("{}", body);
+        }
+
+        // The primary was asked (until its circuit opened), and none of its cut answers was forwarded.
+        Assert.Contains(services.Seen, seen => seen.Service == ResourceNames.PrimaryService);
+    }
+
+    [Fact]
+    public async Task ABodyLongerThanTheReadAhead_IsForwardedWhole()
+    {
+        var longBody = string.Concat(Enumerable.Range(0, 500).Select(i => $"{i:D9},"));
+        services.Behave(ResourceNames.PrimaryService, async context =>
+        {
+            // Chunked (no length declared), in pieces, so the read-ahead stops inside the body and the rest streams.
+            foreach (var piece in longBody.Chunk(700))
+            {
+                await context.Response.WriteAsync(new string(piece), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+            }
+        });
+
+        using var response = await services.Gateway.GetAsync("/users", CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
+        var received = await response.Content.ReadAsStringAsync(CancellationToken);
+        Assert.True(longBody.Length > ReadAheadLimit * 4);
+        Assert.Equal(longBody + "{}", received); // the loopback service ends every answer with "{}"
+    }
+
+    [Fact]
+    public async Task AWholeChunkedAnswer_IsForwardedWithItsLength()
+    {
+        // Headers as they came over the wire: HttpClient would fill in the length of a body it buffered itself.
+        using var response = await services.Gateway.GetAsync("/users/1", HttpCompletionOption.ResponseHeadersRead, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, response.Content.Headers.ContentLength);
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.Equal("{}", await response.Content.ReadAsStringAsync(CancellationToken));
+    }
+}
