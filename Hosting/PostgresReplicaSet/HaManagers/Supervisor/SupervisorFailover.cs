@@ -66,15 +66,19 @@ internal sealed class SupervisorFailover : IDisposable
     /// which loses nothing); a dead one is fenced (a failover).
     /// </summary>
     public Task PromoteAsync(ReplicaSetContext context, PostgresNode candidate, string reason, CancellationToken cancellationToken) =>
-        PromoteAsync(context, candidate, reason, _ => true, cancellationToken);
+        PromoteAsync(context, candidate, reason, _ => true, chooseAfterFence: null, cancellationToken);
 
     /// <summary>
     /// Promotes <paramref name="candidate"/> only if <paramref name="replaced"/> is still the primary (null: still none)
     /// once no other promotion runs. The supervisor judged that primary lost; a promotion that ran meanwhile (a
-    /// switchover from the dashboard, a test's) has already replaced it, and must not be undone by this one.
+    /// switchover from the dashboard, a test's) has already replaced it, and must not be undone by this one. Once the
+    /// replaced primary is fenced, <paramref name="chooseAfterFence"/> picks the candidate again: a primary that stops
+    /// gracefully sends its last WAL to whichever standbys are still connected, so the furthest is known only then.
     /// </summary>
-    public Task<bool> ReplaceAsync(ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason, CancellationToken cancellationToken) =>
-        PromoteAsync(context, candidate, reason, current => current == replaced, cancellationToken);
+    public Task<bool> ReplaceAsync(
+        ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason,
+        Func<CancellationToken, Task<PostgresNode?>> chooseAfterFence, CancellationToken cancellationToken) =>
+        PromoteAsync(context, candidate, reason, current => current == replaced, chooseAfterFence, cancellationToken);
 
     /// <summary>Points a running replica at <paramref name="newPrimary"/> (primary_conninfo and its slot), without a restart.</summary>
     public static async Task FollowAsync(PostgresNode follower, PostgresNode newPrimary, CancellationToken cancellationToken)
@@ -113,7 +117,8 @@ internal sealed class SupervisorFailover : IDisposable
     }
 
     private async Task<bool> PromoteAsync(
-        ReplicaSetContext context, PostgresNode candidate, string reason, Func<PostgresNode?, bool> stillWanted, CancellationToken cancellationToken)
+        ReplicaSetContext context, PostgresNode candidate, string reason, Func<PostgresNode?, bool> stillWanted,
+        Func<CancellationToken, Task<PostgresNode?>>? chooseAfterFence, CancellationToken cancellationToken)
     {
         await oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -136,6 +141,14 @@ internal sealed class SupervisorFailover : IDisposable
             if (former is not null)
             {
                 await FenceAsync(context, former, cancellationToken).ConfigureAwait(false);
+                // Seen in CI: a frozen primary thawed while it was being stopped and streamed its last WAL to one standby
+                // but not to the candidate, whose promotion that standby could then never follow.
+                if (chooseAfterFence is not null && await chooseAfterFence(cancellationToken).ConfigureAwait(false) is { } furthest && furthest != candidate)
+                {
+                    log.LogWarning("Promoting {Furthest} instead of {Candidate}: it received more of {Former}'s WAL before that stopped",
+                        furthest.Name, candidate.Name, former.Name);
+                    candidate = furthest;
+                }
             }
 
             await using (var connection = await PostgresConnections.OpenAdminAsync(candidate, cancellationToken).ConfigureAwait(false))

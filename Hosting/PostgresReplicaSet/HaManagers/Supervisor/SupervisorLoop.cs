@@ -39,7 +39,8 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
 
         var (node, received) = candidate.Value;
         await ReplaceAsync(context, primary, node,
-            $"{primary.Name} has been unreachable for {lost.TotalSeconds:F1} s; {node.Name} has received WAL up to {received}", cancellationToken).ConfigureAwait(false);
+            $"{primary.Name} has been unreachable for {lost.TotalSeconds:F1} s; {node.Name} has received WAL up to {received}",
+            async token => (await MostAdvancedReplicaAsync(context, primary, token).ConfigureAwait(false))?.Node, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -66,14 +67,17 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
             .ThenByDescending(replica => replica.Value.Received ?? default)
             .First();
         await ReplaceAsync(context, null, node,
-            $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}", cancellationToken).ConfigureAwait(false);
+            $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}",
+            _ => Task.FromResult<PostgresNode?>(null), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task ReplaceAsync(ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason, CancellationToken cancellationToken)
+    private async Task ReplaceAsync(
+        ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason,
+        Func<CancellationToken, Task<PostgresNode?>> chooseAfterFence, CancellationToken cancellationToken)
     {
         try
         {
-            await failover.ReplaceAsync(context, replaced, candidate, reason, cancellationToken).ConfigureAwait(false);
+            await failover.ReplaceAsync(context, replaced, candidate, reason, chooseAfterFence, cancellationToken).ConfigureAwait(false);
             unreachableSince = null;
         }
         catch (Exception exception) when (exception is NpgsqlException or InvalidOperationException or TimeoutException)

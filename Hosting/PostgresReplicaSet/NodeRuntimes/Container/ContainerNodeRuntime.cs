@@ -189,9 +189,9 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
     /// <summary>
     /// Members find each other by name, and a stopped member's name is unknown to the engine's DNS, which then asks the
     /// resolvers upstream. Where the containers cannot reach those (an engine without NAT, an offline machine), glibc's
-    /// defaults (5 s, twice, per address family) made each lookup of a dead peer take 20 s, and Patroni's leader race
-    /// waits on one. The members need no name from outside. Two tries of 2 s, not one of 1 s: a live peer's name must
-    /// still resolve while a busy engine answers slowly.
+    /// defaults (5 s, twice) made each lookup of a dead peer take 10 s (4 s with these), and Patroni's leader race waits
+    /// on one. The members need no name from outside. Two tries of 2 s, not one of 1 s: a live peer's name must still
+    /// resolve while a busy engine answers slowly.
     /// </summary>
     private static void FailNameLookupsFast(IResourceBuilder<ContainerResource> container) =>
         container.WithContainerRuntimeArgs("--dns-option", "timeout:2", "--dns-option", "attempts:2");
