@@ -60,8 +60,8 @@ internal static class ResponseReadAhead
 
         if (ended)
         {
-            // Whole: it goes out with its length, and the connection back to the pool.
-            readAhead.Headers.ContentLength = body.Length;
+            // Whole: it goes out with its length (a HEAD's declared one kept), and the connection back to the pool.
+            readAhead.Headers.ContentLength ??= body.Length;
             response.Headers.TransferEncodingChunked = null;
             content.Dispose();
         }

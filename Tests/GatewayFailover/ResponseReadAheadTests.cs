@@ -73,6 +73,22 @@ public sealed class ResponseReadAheadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHeadAnswer_KeepsTheLengthItDeclares()
+    {
+        services.Behave(ResourceNames.PrimaryService, context =>
+        {
+            context.Response.ContentLength = 42;
+            return Task.CompletedTask;
+        });
+
+        using var request = new HttpRequestMessage(HttpMethod.Head, "/users/1");
+        using var response = await services.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(42, response.Content.Headers.ContentLength);
+    }
+
+    [Fact]
     public async Task AWholeChunkedAnswer_IsForwardedWithItsLength()
     {
         // Headers as they came over the wire: HttpClient would fill in the length of a body it buffered itself.
