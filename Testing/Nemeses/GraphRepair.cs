@@ -17,7 +17,8 @@ public static class GraphRepair
         // A stopped node the HA manager can take back now is rejoined first. Under Patroni that is every stopped node (its
         // Rejoin starts it): in synchronous mode only the members the /sync key names may take the leader lock, and when
         // the primary died while it named no live standby, the dead former primary is the only one that can lead again.
-        foreach (var node in database.Nodes.Select(node => node.Name).Where(name => !database.IsNodeRunning(name) && haManager.CanRejoin(name)))
+        var rejoined = database.Nodes.Select(node => node.Name).Where(name => !database.IsNodeRunning(name) && haManager.CanRejoin(name)).ToList();
+        foreach (var node in rejoined)
         {
             log?.Invoke($"repair: rejoining {node}, which is stopped");
             await haManager.ExecuteAsync(node, PostgresNodeCommands.Rejoin, cancellationToken);
@@ -33,11 +34,13 @@ public static class GraphRepair
         var others = database.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
 
         // A running replica that was frozen or repointed follows by itself within moments; only what does not, and what
-        // is not running (killed, or stopped and fenced), is rejoined.
+        // is not running (killed, or stopped and fenced), is rejoined. A node rejoined above is left to finish: under
+        // Patroni it may still be cloning itself, and a second move would start a second clone into the same data
+        // directory (seen in CI: two pg_basebackups in one volume, neither finished).
         IReadOnlyList<string> streaming = [];
         await Poll.UntilAsync(async token => others.Where(database.IsNodeRunning).All((streaming = await database.StreamingStandbysAsync(primary!, token)).Contains),
             FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
-        foreach (var node in others.Where(name => !streaming.Contains(name)))
+        foreach (var node in others.Where(name => !streaming.Contains(name) && !rejoined.Contains(name)))
         {
             log?.Invoke($"repair: rejoining {node} to {primary}");
             await haManager.RejoinAsync(node, primary!, cancellationToken);

@@ -23,6 +23,10 @@ internal sealed record PatroniMember(
     public const string SyncStandby = "sync_standby";
 
     public long? LagBytes => Lag is { ValueKind: JsonValueKind.Number } lag ? lag.GetInt64() : null;
+
+    /// <summary>Whether Patroni, in this <see cref="State"/>, is still bringing its node up (starting it, rewinding, cloning).</summary>
+    public static bool IsBusy(string state) =>
+        state is "starting" or "stopping" or "restarting" or "creating replica" or "initializing new cluster" or "running custom bootstrap script";
 }
 
 /// <summary><c>GET /cluster</c>: every member as the DCS sees it.</summary>
