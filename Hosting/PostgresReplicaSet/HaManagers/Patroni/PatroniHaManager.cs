@@ -127,7 +127,7 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
     /// <summary>
     /// A stopped node always may be started, leader or not: in synchronous mode, a primary that died while Patroni named
     /// no standby is the only member that may lead again. A running one is reinitialised from a leader when it is
-    /// unhealthy and its Patroni has settled: not while it is still starting, rewinding or cloning itself, when a forced
+    /// unhealthy and its Patroni has settled: not while it is still starting or cloning itself, when a forced
     /// reinitialisation would run a second clone into the same data directory beside its own.
     /// </summary>
     public bool CanRejoin(PostgresNode node, CustomResourceSnapshot snapshot) =>

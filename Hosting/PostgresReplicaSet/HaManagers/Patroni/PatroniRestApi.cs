@@ -24,7 +24,7 @@ internal sealed record PatroniMember(
 
     public long? LagBytes => Lag is { ValueKind: JsonValueKind.Number } lag ? lag.GetInt64() : null;
 
-    /// <summary>Whether Patroni, in this <see cref="State"/>, is still bringing its node up (starting it, rewinding, cloning).</summary>
+    /// <summary>Whether Patroni, in this <see cref="State"/>, is still bringing its node up (starting or stopping it, cloning a replica).</summary>
     public static bool IsBusy(string state) =>
         state is "starting" or "stopping" or "restarting" or "creating replica" or "initializing new cluster" or "running custom bootstrap script";
 }
