@@ -44,6 +44,9 @@ public sealed class FreezeStandbys : Nemesis
 
     public override string Name => "freeze every standby";
 
+    /// <summary>The primary whose standbys the last start froze.</summary>
+    public string? Primary => primary;
+
     /// <summary>When the last start had every standby frozen, on the history's clock.</summary>
     public TimeSpan? FrozenAt { get; private set; }
 

@@ -78,7 +78,7 @@ internal static class PatroniConfiguration
             ["loop_wait"] = patroni.LoopWait,
             ["retry_timeout"] = patroni.RetryTimeout,
             ["primary_start_timeout"] = patroni.PrimaryStartTimeout,
-            ["maximum_lag_on_failover"] = 1048576,
+            ["maximum_lag_on_failover"] = MaximumLagOnFailover(synchronous),
             // Strict: a primary with no synchronous standby blocks its commits instead of acknowledging them alone.
             ["synchronous_mode"] = synchronous,
             ["synchronous_mode_strict"] = synchronous,
@@ -94,4 +94,12 @@ internal static class PatroniConfiguration
             },
         };
     }
+
+    /// <summary>
+    /// How far behind the last primary's WAL a replica may be and still be promoted. Asynchronous: 1 MiB, the most a
+    /// failover may lose. Synchronous: no limit, since only the synchronous standby may be promoted and it holds every
+    /// acknowledged commit; WAL that waits for no standby (vacuum, checkpoints' full-page images, hint bits) otherwise
+    /// piles up past the limit while the standby is slow, and then no node is ever promoted.
+    /// </summary>
+    private static long MaximumLagOnFailover(bool synchronous) => synchronous ? long.MaxValue : 1048576;
 }
