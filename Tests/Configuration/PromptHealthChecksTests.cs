@@ -1,0 +1,71 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Replication.Tests.Configuration;
+
+/// <summary>
+/// With AddPromptHealthChecks, one health check run (what Aspire's monitor runs, 1 to 5 s apart while a resource is not
+/// healthy) keeps asking until the resource is healthy, so the answer comes when it is reached; and it still answers
+/// Unhealthy, with the reason, once its patience runs out.
+/// </summary>
+public sealed class PromptHealthChecksTests
+{
+    [Fact]
+    public async Task ACheckThatTurnsHealthyWithinItsPatience_AnswersHealthyInOneRun()
+    {
+        var readyAfter = new FlakyCheck(unhealthyAnswers: 3);
+        var health = HealthChecksOf(readyAfter, patience: TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(10));
+
+        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal(4, readyAfter.Calls);
+    }
+
+    [Fact]
+    public async Task ACheckThatStaysUnhealthy_AnswersUnhealthyWithItsReason_OnceItsPatienceRunsOut()
+    {
+        var never = new FlakyCheck(unhealthyAnswers: int.MaxValue);
+        var health = HealthChecksOf(never, patience: TimeSpan.FromMilliseconds(200), interval: TimeSpan.FromMilliseconds(10));
+
+        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.Equal("not yet", Assert.Single(report.Entries).Value.Description);
+        Assert.True(never.Calls > 1, $"Asked {never.Calls} time(s) in one run.");
+    }
+
+    [Fact]
+    public async Task WithoutIt_ACheckIsAskedOncePerRun()
+    {
+        var readyAfter = new FlakyCheck(unhealthyAnswers: 3);
+        var health = HealthChecksOf(readyAfter, patience: null, interval: null);
+
+        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Unhealthy, report.Status);
+        Assert.Equal(1, readyAfter.Calls);
+    }
+
+    private static HealthCheckService HealthChecksOf(FlakyCheck check, TimeSpan? patience, TimeSpan? interval)
+    {
+        var builder = DistributedApplication.CreateBuilder(["--environment", "Testing"]);
+        builder.Services.AddHealthChecks().AddCheck("flaky", check);
+        if (patience is not null)
+        {
+            builder.AddPromptHealthChecks(patience, interval);
+        }
+
+        return builder.Services.BuildServiceProvider().GetRequiredService<HealthCheckService>();
+    }
+
+    private sealed class FlakyCheck(int unhealthyAnswers) : IHealthCheck
+    {
+        private int calls;
+
+        public int Calls => calls;
+
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Interlocked.Increment(ref calls) > unhealthyAnswers ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not yet"));
+    }
+}
