@@ -171,10 +171,12 @@ public abstract class Graph : IAsyncDisposable
             // After the start, when Aspire has named each resource's instances; earlier lines come from the backlog.
             logs = ResourceLogCollector.Start(App, GetType().Name);
             await WaitUntilEveryResourceIsHealthyAsync(startingOrStopped.Token).ConfigureAwait(false);
+            logs.Keep("boot-timeline.txt", string.Create(CultureInfo.InvariantCulture, $"{GetType().Name} healthy {stopwatch.Elapsed.TotalSeconds:F2} s after its builder was created:\n{Timeline.Table()}"));
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)
         {
             var report = DescribeUnhealthyResources();
+            logs?.Keep("boot-timeline.txt", report);
             var why = stopped.IsCancellationRequested ? "The AppHost stopped while the graph was starting" : $"The graph did not become healthy within {StartupTimeout}";
             await StopAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"{why}: {exception.Message}\n{report}", exception);

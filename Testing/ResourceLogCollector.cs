@@ -36,6 +36,15 @@ public sealed class ResourceLogCollector : IAsyncDisposable
         return collector;
     }
 
+    /// <summary>Keeps <paramref name="text"/> as <paramref name="fileName"/> beside the resources' logs, when they are kept.</summary>
+    internal void Keep(string fileName, string text)
+    {
+        if (logDirectory is not null)
+        {
+            File.WriteAllText(Path.Combine(logDirectory, fileName), text);
+        }
+    }
+
     public IReadOnlyList<string> RecentLines(string resourceName) =>
         lines.TryGetValue(resourceName, out var queue) ? [.. queue] : [];
 
