@@ -73,11 +73,12 @@ internal sealed class SupervisorFailover : IDisposable
     /// once no other promotion runs. The supervisor judged that primary lost; a promotion that ran meanwhile (a
     /// switchover from the dashboard, a test's) has already replaced it, and must not be undone by this one. Once the
     /// replaced primary is fenced, <paramref name="chooseAfterFence"/> picks the candidate again: a primary that stops
-    /// gracefully sends its last WAL to whichever standbys are still connected, so the furthest is known only then.
+    /// gracefully sends its last WAL to whichever standbys are still connected, so the furthest is known only then
+    /// (null when no primary is replaced, so nothing is fenced).
     /// </summary>
     public Task<bool> ReplaceAsync(
         ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason,
-        Func<CancellationToken, Task<PostgresNode?>> chooseAfterFence, CancellationToken cancellationToken) =>
+        Func<CancellationToken, Task<PostgresNode?>>? chooseAfterFence, CancellationToken cancellationToken) =>
         PromoteAsync(context, candidate, reason, current => current == replaced, chooseAfterFence, cancellationToken);
 
     /// <summary>Points a running replica at <paramref name="newPrimary"/> (primary_conninfo and its slot), without a restart.</summary>

@@ -68,12 +68,12 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
             .First();
         await ReplaceAsync(context, null, node,
             $"every node runs as a replica; {node.Name} is the furthest, at {observation.Received} on timeline {observation.Timeline}",
-            _ => Task.FromResult<PostgresNode?>(null), cancellationToken).ConfigureAwait(false);
+            chooseAfterFence: null, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task ReplaceAsync(
         ReplicaSetContext context, PostgresNode? replaced, PostgresNode candidate, string reason,
-        Func<CancellationToken, Task<PostgresNode?>> chooseAfterFence, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<PostgresNode?>>? chooseAfterFence, CancellationToken cancellationToken)
     {
         try
         {
