@@ -36,12 +36,23 @@ public sealed class ResourceLogCollector : IAsyncDisposable
         return collector;
     }
 
-    /// <summary>Keeps <paramref name="text"/> as <paramref name="fileName"/> beside the resources' logs, when they are kept.</summary>
+    /// <summary>
+    /// Keeps <paramref name="text"/> as <paramref name="fileName"/> beside the resources' logs, when they are kept; as
+    /// they are, at best: a directory this user cannot write to (another user's run made it) costs the file, not the boot.
+    /// </summary>
     internal void Keep(string fileName, string text)
     {
-        if (logDirectory is not null)
+        if (logDirectory is null)
+        {
+            return;
+        }
+
+        try
         {
             File.WriteAllText(Path.Combine(logDirectory, fileName), text);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
         }
     }
 
