@@ -4,6 +4,7 @@ using Replication.Contracts;
 var builder = DistributedApplication.CreateBuilder(args);
 builder.AddBootTimeline(); // Once the graph is ready, prints where its boot's time went.
 builder.AddPromptHealthChecks(); // Healthy as soon as it is, not at Aspire's next check up to 5 s later.
+builder.StartProjectsFromBuildOutput(); // dotnet <project>.dll from the AppHost's build, not dotnet run, per project.
 
 // Infrastructure: a PostgreSQL primary (pg-0) with streaming replicas (pg-1 … pg-N), as the Postgres section says.
 var usersDb = builder.AddPostgresReplicaSet(ResourceNames.ReplicaSet, PostgresConfiguration.From(builder.Configuration))

@@ -8,9 +8,10 @@ namespace Replication.Contracts;
 /// <param name="Hedges">Requests also sent to the backup while the primary's attempt still ran (slower than the hedging delay), since the gateway started: paid from the hedge budget.</param>
 /// <param name="HedgesRejected">Hedges the gateway's hedge budget refused (the hedges of the last seconds had used up their share of the traffic).</param>
 /// <param name="Retries">Requests sent to the backup after the primary's attempt failed (refused, 5xx, timed out, circuit open), since the gateway started.</param>
+/// <param name="AttemptTimeouts">Attempts at a service that ran into the attempt timeout (neither answered nor were cancelled by a faster hedge), since the gateway started.</param>
 public sealed record GatewayStatusSnapshot(
     string ActiveService, IReadOnlyDictionary<string, string> Circuits, long Failovers, string? LastSwitch,
-    long Hedges = 0, long HedgesRejected = 0, long Retries = 0)
+    long Hedges = 0, long HedgesRejected = 0, long Retries = 0, long AttemptTimeouts = 0)
 {
     /// <summary>The active service when the last request reached no service.</summary>
     public const string NoService = "none";

@@ -22,6 +22,7 @@ public sealed partial class GatewayStatus
     private long hedges;
     private long retries;
     private long hedgesRejected;
+    private long attemptTimeouts;
     private string? lastSwitch;
 
     public GatewayStatus(IOptions<GatewayOptions> options, ILogger<GatewayStatus> logger)
@@ -44,7 +45,8 @@ public sealed partial class GatewayStatus
             {
                 return new GatewayStatusSnapshot(
                     activeService, circuits.ToDictionary(circuit => circuit.Key, circuit => circuit.Value.ToString()), failovers, lastSwitch,
-                    Interlocked.Read(ref hedges), Interlocked.Read(ref hedgesRejected), Interlocked.Read(ref retries));
+                    Interlocked.Read(ref hedges), Interlocked.Read(ref hedgesRejected), Interlocked.Read(ref retries),
+                    Interlocked.Read(ref attemptTimeouts));
             }
         }
     }
@@ -82,6 +84,9 @@ public sealed partial class GatewayStatus
 
     /// <summary>The primary was slow or failed, and the hedge budget refused the extra attempt.</summary>
     public void OnHedgeRejected() => Interlocked.Increment(ref hedgesRejected);
+
+    /// <summary>An attempt at a service ran into the attempt timeout: a client waited that long for it, hedging did not spare it.</summary>
+    public void OnAttemptTimeout() => Interlocked.Increment(ref attemptTimeouts);
 
     /// <summary>Moves the state machine on with a response the gateway sent: a switch of service, a failback, or none.</summary>
     /// <param name="servedBy">The service that answered, or null when none could (then <paramref name="statusCode"/> is the gateway's own).</param>

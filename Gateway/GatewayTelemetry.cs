@@ -7,7 +7,7 @@ namespace Replication.Gateway;
 
 /// <summary>
 /// The gateway's OpenTelemetry metrics (meter <see cref="MeterNames.Gateway"/>) and failover log events: responses per
-/// service, hedges, hedges the budget refused, responses the backup served, and each service's circuit state. It counts;
+/// service, hedges, hedges the budget refused, attempts that timed out, responses the backup served, and each service's circuit state. It counts;
 /// <see cref="GatewayStatus"/> decides what the gateway is doing.
 /// </summary>
 public sealed partial class GatewayTelemetry
@@ -20,6 +20,7 @@ public sealed partial class GatewayTelemetry
     private readonly Counter<long> hedges;
     private readonly Counter<long> backupResponses;
     private readonly Counter<long> hedgesRejected;
+    private readonly Counter<long> attemptTimeouts;
     private readonly ILogger<GatewayTelemetry> logger;
 
     private readonly string primaryService;
@@ -34,6 +35,8 @@ public sealed partial class GatewayTelemetry
         hedges = meter.CreateCounter<long>("gateway.hedges", description: "Requests also sent to the backup because the primary was slow or failed.");
         hedgesRejected = meter.CreateCounter<long>("gateway.hedge_budget.rejections",
             description: "Hedges the hedge budget refused: the primary was slower than the hedging delay, and the hedges of the last seconds had used up their share of the traffic.");
+        attemptTimeouts = meter.CreateCounter<long>("gateway.attempt_timeouts",
+            description: "Attempts at a service that ran into the attempt timeout, by service: each kept a client waiting that long.");
         backupResponses = meter.CreateCounter<long>("gateway.backup_responses", description: "Responses served by the backup instead of the primary.");
         meter.CreateObservableGauge("gateway.circuit.state",
             () => status.Circuits.Select(circuit => new Measurement<int>((int)circuit.Value, new KeyValuePair<string, object?>("service", circuit.Key))),
@@ -60,6 +63,13 @@ public sealed partial class GatewayTelemetry
     }
 
     public void RecordHedgeRejected() => hedgesRejected.Add(1);
+
+    public ValueTask RecordAttemptTimeoutAsync(string service)
+    {
+        status.OnAttemptTimeout();
+        attemptTimeouts.Add(1, new KeyValuePair<string, object?>("service", service));
+        return default;
+    }
 
     public ValueTask RecordCircuitAsync(string service, CircuitState state)
     {

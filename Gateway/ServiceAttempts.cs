@@ -42,7 +42,12 @@ public sealed class ServiceAttempts
                 OnHalfOpened = _ => telemetry.RecordCircuitAsync(service, CircuitState.HalfOpen),
                 OnClosed = _ => telemetry.RecordCircuitAsync(service, CircuitState.Closed),
             })
-            .AddTimeout(new HttpTimeoutStrategyOptions { Name = "attempt-timeout", Timeout = options.AttemptTimeout })
+            .AddTimeout(new HttpTimeoutStrategyOptions
+            {
+                Name = "attempt-timeout",
+                Timeout = options.AttemptTimeout,
+                OnTimeout = _ => telemetry.RecordAttemptTimeoutAsync(service),
+            })
             .Build();
     }
 

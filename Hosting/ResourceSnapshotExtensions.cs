@@ -6,7 +6,7 @@ namespace Aspire.Hosting.ApplicationModel;
 /// <summary>What Aspire's notifications report of a resource now, and edits of the properties the dashboard shows.</summary>
 public static class ResourceSnapshotExtensions
 {
-    /// <summary>The snapshot property in which the orchestrator reports the process it started (for a project, its <c>dotnet run</c> wrapper).</summary>
+    /// <summary>The snapshot property in which the orchestrator reports the process it started (for a project started through <c>dotnet run</c>, the wrapper).</summary>
     private const string ProcessIdProperty = "executable.pid";
 
     /// <summary>Running now: a killed, stopped or exited resource is not; a frozen process still is.</summary>
@@ -36,7 +36,7 @@ public static class ResourceSnapshotExtensions
     public static string? PropertyValue(this CustomResourceSnapshot? snapshot, string property) =>
         snapshot?.Properties.FirstOrDefault(candidate => candidate.Name == property)?.Value?.ToString();
 
-    /// <summary>The process the orchestrator started for an executable or a project (for a project, its <c>dotnet run</c> wrapper).</summary>
+    /// <summary>The process the orchestrator started for an executable or a project (for a project started through <c>dotnet run</c>, the wrapper).</summary>
     /// <param name="notifications">The app's notifications.</param>
     /// <param name="resourceName">The resource.</param>
     /// <returns>The process id, or null when none runs.</returns>

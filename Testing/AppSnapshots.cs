@@ -13,7 +13,7 @@ public static class AppSnapshots
     /// <summary>Whether the resource is Running now (a killed or stopped one is not; a frozen one is).</summary>
     public static bool IsRunning(this DistributedApplication app, string resourceName) => app.SnapshotOf(resourceName)?.IsRunning() == true;
 
-    /// <summary>The process that *is* the resource: a project's service binary (not its <c>dotnet run</c> wrapper), or the process Aspire started.</summary>
+    /// <summary>The process that *is* the resource: a project's service binary (never a <c>dotnet run</c> wrapper in front of it), or the process Aspire started.</summary>
     /// <exception cref="InvalidOperationException">The resource has no running process.</exception>
     public static int ProcessOf(this DistributedApplication app, string resourceName)
     {

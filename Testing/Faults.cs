@@ -13,7 +13,7 @@ public sealed class Faults(DistributedApplication app)
     /// <summary>How long Aspire's own Start and Stop commands may take to return (a project's start includes <c>dotnet run</c>).</summary>
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(2);
 
-    /// <summary>SIGKILLs the resource's own process (a project's service binary, not its <c>dotnet run</c> wrapper), or its container.</summary>
+    /// <summary>SIGKILLs the resource's own process (a project's service binary, never a <c>dotnet run</c> wrapper in front of it), or its container.</summary>
     public async Task KillAsync(string resourceName, CancellationToken cancellationToken = default)
     {
         var pid = app.SnapshotOf(resourceName).PropertyValue("container.id") is null ? app.ProcessOf(resourceName) : (int?)null;

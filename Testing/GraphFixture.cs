@@ -175,8 +175,15 @@ public abstract class Graph : IAsyncDisposable
         }
         catch (Exception exception) when (exception is OperationCanceledException or TimeoutException or DistributedApplicationException)
         {
+            // A start that never returned left no collector: one now still gets each resource's output from the backlog.
+            if (logs is null)
+            {
+                logs = ResourceLogCollector.Start(App, GetType().Name);
+                await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            }
+
             var report = DescribeUnhealthyResources();
-            logs?.Keep("boot-timeline.txt", report);
+            logs.Keep("boot-timeline.txt", report);
             var why = stopped.IsCancellationRequested ? "The AppHost stopped while the graph was starting" : $"The graph did not become healthy within {StartupTimeout}";
             await StopAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"{why}: {exception.Message}\n{report}", exception);

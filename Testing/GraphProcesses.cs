@@ -6,7 +6,7 @@ public sealed record GraphProcess(string Resource, int Pid, string CommandLine);
 /// <summary>The operating-system processes behind the graph's resources, from the resource snapshots' pid properties.</summary>
 public static class GraphProcesses
 {
-    /// <summary>The process Aspire started for a resource (for a project, the <c>dotnet run</c> wrapper).</summary>
+    /// <summary>The process Aspire started for a resource (for a project started through <c>dotnet run</c>, the wrapper).</summary>
     public static int? ProcessIdOf(DistributedApplication app, string resourceName) =>
         app.ResourceNotifications.ProcessIdOf(resourceName);
 

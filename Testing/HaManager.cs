@@ -17,6 +17,13 @@ public sealed class HaManager(DistributedApplication app)
     /// </summary>
     public TimeSpan FailoverBound => ReplicaSet.FailoverDelay * 3 + TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a node may take to rejoin and stream from the primary: its start (a container's too), crash recovery,
+    /// then a rewind or a fresh copy; twice the failover bound, for a loaded machine (a CI run's rewound container took
+    /// longer than 90 s).
+    /// </summary>
+    public TimeSpan RejoinBound => FailoverBound * 2;
+
     /// <summary>A freeze long enough to cost the frozen primary its role: past the failover delay, with time to spare.</summary>
     public TimeSpan FreezeLongEnoughToFailOver => ReplicaSet.FailoverDelay + TimeSpan.FromSeconds(10);
 
@@ -35,7 +42,7 @@ public sealed class HaManager(DistributedApplication app)
             await ExecuteAsync(formerPrimary, PostgresNodeCommands.Rejoin, cancellationToken);
         }
 
-        await database.WaitForStandbysAsync(primary, [formerPrimary], FailoverBound, cancellationToken);
+        await database.WaitForStandbysAsync(primary, [formerPrimary], RejoinBound, cancellationToken);
     }
 
     /// <summary>Whether the HA manager offers to rejoin the node now (it is stopped, fenced or broken, and there is a primary it can follow).</summary>

@@ -20,7 +20,7 @@ public static class MemberState
             return false;
         }
 
-        // A project's own program, as its Freeze command stops it, not the `dotnet run` wrapper above it.
+        // A project's own program, as its Freeze command stops it, never a `dotnet run` wrapper above it.
         var pid = app.ProcessOf(resourceName);
         return ProcessTree.Descendants(pid).Prepend(pid).All(process => ProcessTree.StateOf(process) is null or 'T' or 't' or 'Z' or 'X');
     }

@@ -114,10 +114,12 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
         }
         catch (NpgsqlException exception)
         {
-            var reason = exception.InnerException is { } inner ? $"{exception.Message} ({inner.Message})" : exception.Message;
-            return new NodeRole(nodeName, IsPrimary: false, reason);
+            return new NodeRole(nodeName, IsPrimary: false, WhyNoAnswer(exception));
         }
     }
+
+    private static string WhyNoAnswer(NpgsqlException exception) =>
+        exception.InnerException is { } inner ? $"{exception.Message} ({inner.Message})" : exception.Message;
 
     private sealed record NodeRole(string Node, bool IsPrimary, string Answer)
     {
@@ -199,13 +201,28 @@ public sealed class ReplicaSetProbe(DistributedApplication app)
     public async Task WaitForStandbysAsync(string primary, IEnumerable<string> standbys, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var expected = standbys.Order().ToList();
-        IReadOnlyList<string> streaming = [];
-        var allStreaming = await Poll.UntilAsync(async token =>
+        (IReadOnlyList<string> Standbys, string? Error) last = ([], null);
+        var allStreaming = await Poll.UntilAsync(async token => expected.All((last = await TryStreamingStandbysAsync(primary, token)).Standbys.Contains),
+            timeout, TimeSpan.FromMilliseconds(100), cancellationToken);
+        ThrowUnless(allStreaming, last.Error is { } error
+            ? $"{primary} did not answer when last asked which standbys it streams to ({error}); expected [{string.Join(", ", expected)}]."
+            : $"{primary} streams to [{string.Join(", ", last.Standbys)}], expected [{string.Join(", ", expected)}].");
+    }
+
+    /// <summary>
+    /// As <see cref="StreamingStandbysAsync"/>, for polls: when the primary does not answer this time (a busy machine, a
+    /// connection that timed out), no standbys and why, instead of an exception that would end the poll.
+    /// </summary>
+    public async Task<(IReadOnlyList<string> Standbys, string? Error)> TryStreamingStandbysAsync(string primaryName, CancellationToken cancellationToken = default)
+    {
+        try
         {
-            streaming = await StreamingStandbysAsync(primary, token);
-            return expected.All(streaming.Contains);
-        }, timeout, TimeSpan.FromMilliseconds(100), cancellationToken);
-        ThrowUnless(allStreaming, $"{primary} streams to [{string.Join(", ", streaming)}], expected [{string.Join(", ", expected)}].");
+            return (await StreamingStandbysAsync(primaryName, cancellationToken), null);
+        }
+        catch (NpgsqlException exception)
+        {
+            return ([], WhyNoAnswer(exception));
+        }
     }
 
     /// <summary>

@@ -21,8 +21,12 @@ public sealed class DatabaseRetries
         // About two seconds: inside the gateway's attempt timeout, and long enough for a replica to be promoted
         // when the failover is already under way.
         IdempotentWrites = Build(database, attempts: 8, delay: TimeSpan.FromMilliseconds(250));
-        // About thirty seconds, logged: the primary may still be starting when a service does.
-        Startup = Build(database, attempts: 30, delay: TimeSpan.FromSeconds(1), logger);
+        // About thirty attempts, logged: the primary may still be starting when a service does. A statement the app role's
+        // statement_timeout (5 s) cancelled is tried again here only: the schema migration waits for the other service's,
+        // whose commit waits for a synchronous standby while a Sync set is still starting (seen in CI: a service that
+        // gave up on that wait died at start).
+        Startup = Build(database, attempts: 30, delay: TimeSpan.FromSeconds(1), logger,
+            alsoRetry: exception => exception is PostgresException { SqlState: PostgresErrorCodes.QueryCanceled });
     }
 
     public ResiliencePipeline Reads { get; }
@@ -46,14 +50,14 @@ public sealed class DatabaseRetries
         _ => false,
     };
 
-    private static ResiliencePipeline Build(UsersDatabase database, int attempts, TimeSpan delay, ILogger? logger = null) =>
+    private static ResiliencePipeline Build(UsersDatabase database, int attempts, TimeSpan delay, ILogger? logger = null, Func<Exception, bool>? alsoRetry = null) =>
         new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
                 MaxRetryAttempts = attempts,
                 Delay = delay,
                 BackoffType = DelayBackoffType.Constant,
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsRetryable),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(exception => IsRetryable(exception) || alsoRetry?.Invoke(exception) == true),
                 OnRetry = retry =>
                 {
                     database.ClearPools();

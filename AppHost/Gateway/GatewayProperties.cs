@@ -21,6 +21,9 @@ public static class GatewayProperties
     /// <summary>Hedges the gateway's hedge budget refused, so that an overloaded primary was not sent twice the work (the metric <c>gateway.hedge_budget.rejections</c>).</summary>
     public const string HedgesRejected = "gateway.hedges_rejected";
 
+    /// <summary>Attempts at a service that ran into the attempt timeout: each kept a client waiting that long (the metric <c>gateway.attempt_timeouts</c>, by service).</summary>
+    public const string AttemptTimeouts = "gateway.attempt_timeouts";
+
     /// <summary>The last switch between services, with its time: <c>23:41:07: primaryservice → backupservice</c>.</summary>
     public const string LastSwitch = "gateway.last_switch";
 

@@ -38,7 +38,8 @@ internal sealed class GatewayStatusMonitor(
                     .WithProperty(GatewayProperties.LastSwitch, status.LastSwitch)
                     .WithProperty(GatewayProperties.Hedges, status.Hedges)
                     .WithProperty(GatewayProperties.HedgesRejected, status.HedgesRejected)
-                    .WithProperty(GatewayProperties.Retries, status.Retries);
+                    .WithProperty(GatewayProperties.Retries, status.Retries)
+                    .WithProperty(GatewayProperties.AttemptTimeouts, status.AttemptTimeouts);
                 foreach (var (service, state) in status.Circuits)
                 {
                     properties = properties.WithProperty(GatewayProperties.Circuit(service), state);
@@ -68,5 +69,6 @@ internal sealed class GatewayStatusMonitor(
     private static bool SameAs(GatewayStatusSnapshot status, GatewayStatusSnapshot? other) =>
         other is not null && status.ActiveService == other.ActiveService && status.Failovers == other.Failovers && status.LastSwitch == other.LastSwitch
         && status.Hedges == other.Hedges && status.HedgesRejected == other.HedgesRejected && status.Retries == other.Retries
+        && status.AttemptTimeouts == other.AttemptTimeouts
         && status.Circuits.Count == other.Circuits.Count && status.Circuits.All(circuit => other.Circuits.GetValueOrDefault(circuit.Key) == circuit.Value);
 }

@@ -7,7 +7,8 @@ public sealed record MemoryGroup(string Name, int Processes, double RssMegabytes
 
 /// <summary>
 /// Reads /proc for every process of a running graph and groups them by what they are: each PostgreSQL node (postmaster
-/// and its backends), each service binary, the <c>dotnet run</c> wrappers Aspire starts projects with, the AppHost,
+/// and its backends), each service binary, the <c>dotnet run</c> wrappers of projects started through one (none under
+/// <c>StartProjectsFromBuildOutput</c>), the AppHost,
 /// and DCP. The graph is found from the AppHost's process id: DCP's API server is started with <c>--monitor &lt;pid&gt;</c>.
 /// </summary>
 public static partial class GraphMemory
@@ -71,8 +72,12 @@ public static partial class GraphMemory
             return RunWrappers;
         }
 
-        // A service binary: bin/<configuration>/<tfm>/<Prefix>.<Folder>; the resource name is the folder, lower-cased.
-        var executable = Path.GetFileName(commandLine.Split(' ')[0]);
+        // A service: bin/<configuration>/<tfm>/<Prefix>.<Folder>, as its own launcher or "dotnet <Prefix>.<Folder>.dll"
+        // (StartProjectsFromBuildOutput); the resource name is the folder, lower-cased.
+        var words = commandLine.Split(' ');
+        var executable = words is ["dotnet", var assembly, ..] && assembly.EndsWith(".dll", StringComparison.Ordinal)
+            ? Path.GetFileNameWithoutExtension(assembly)
+            : Path.GetFileName(words[0]);
         return executable.Contains('.', StringComparison.Ordinal) ? executable[(executable.LastIndexOf('.') + 1)..].ToLowerInvariant() : executable;
     }
 

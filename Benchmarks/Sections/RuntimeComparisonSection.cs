@@ -59,7 +59,7 @@ public static class RuntimeComparisonSection
         }
 
         table.Notes.Add("Each round boots a fresh graph (2 replicas, Postgres:Durability=Sync), waits 5 s, reads memory, then runs the kit's database failover (4 writing clients, the primary's postmaster or container SIGKILLed, automatic promotion after Postgres:FailoverAfter = 3 s). The first acknowledged write is the first one sent after the kill took effect. Acknowledged and lost are totals over the rounds.");
-        table.Notes.Add("Graph PSS: every process of the graph but the benchmark's own (which hosts the AppHost): nodes, services, their dotnet run wrappers and DCP. With containers the nodes are the containers' processes; the engine itself (dockerd, containerd, shims) is not counted.");
+        table.Notes.Add("Graph PSS: every process of the graph but the benchmark's own (which hosts the AppHost): nodes, services (and their dotnet run wrappers, where projects start through one) and DCP. With containers the nodes are the containers' processes; the engine itself (dockerd, containerd, shims) is not counted.");
         foreach (var (arguments, measured) in runtimes.Zip(rounds))
         {
             table.Notes.Add($"{arguments[0].Split('=')[1]}, last round, PSS MB by part: " + string.Join(", ", measured[^1].Memory

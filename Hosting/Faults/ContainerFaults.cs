@@ -29,18 +29,13 @@ internal sealed class ContainerFaults(ContainerRuntimeCli engine)
 
     /// <summary>
     /// <c>docker pause</c>: the cgroup freezer stops every process of the container. What the caller froze first (e.g. a
-    /// standby's walsenders in its primary's container, <paramref name="firstDescription"/>) <paramref name="resumeFirst"/> undoes last.
+    /// standby's walsenders in its primary's container, <paramref name="firstDescription"/>) <paramref name="resumeFirst"/> undoes last,
+    /// also when the pause fails: a primary's walsender left stopped holds its shutdown for ever (a CI run's switchover
+    /// hung in 'shutting down' that way).
     /// </summary>
     public async Task<FrozenMember> PauseAsync(string name, string id, string? firstDescription, Func<Task>? resumeFirst, CancellationToken cancellationToken)
     {
-        await RunOrThrowAsync(["pause", id], "pause", cancellationToken).ConfigureAwait(false);
-        var paused = await engine.RunAsync(["inspect", "--format", "{{.State.Paused}}", id], EngineTimeout, cancellationToken).ConfigureAwait(false);
-        if (paused.StandardOutput.Trim() != "true")
-        {
-            throw new InvalidOperationException($"{name}'s container {Short(id)} is not paused after {engine} pause: {paused.Describe()}");
-        }
-
-        return new FrozenMember($"{name}: container {Short(id)} paused" + (firstDescription is null ? "" : $"; {firstDescription}"), async () =>
+        async Task ResumeAsync()
         {
             // A container killed meanwhile has nothing to resume.
             await engine.RunAsync(["unpause", id], EngineTimeout, CancellationToken.None).ConfigureAwait(false);
@@ -48,7 +43,50 @@ internal sealed class ContainerFaults(ContainerRuntimeCli engine)
             {
                 await resumeFirst().ConfigureAwait(false);
             }
-        });
+        }
+
+        try
+        {
+            await PauseOrThrowAsync(name, id, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await ResumeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return new FrozenMember($"{name}: container {Short(id)} paused" + (firstDescription is null ? "" : $"; {firstDescription}"), ResumeAsync);
+    }
+
+    /// <summary>
+    /// The freezer gives up when a process does not stop in time (runc's 'unable to freeze', seen in CI on a loaded
+    /// machine: a process in uninterruptible sleep); the pause is undone and tried again, twice at most.
+    /// </summary>
+    private async Task PauseOrThrowAsync(string name, string id, CancellationToken cancellationToken)
+    {
+        const int attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = await engine.RunAsync(["pause", id], EngineTimeout, cancellationToken).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                break;
+            }
+
+            if (attempt == attempts)
+            {
+                throw new InvalidOperationException($"{engine} pause {id} failed {attempts} times: {result.Describe()}");
+            }
+
+            await engine.RunAsync(["unpause", id], EngineTimeout, CancellationToken.None).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+        }
+
+        var paused = await engine.RunAsync(["inspect", "--format", "{{.State.Paused}}", id], EngineTimeout, cancellationToken).ConfigureAwait(false);
+        if (paused.StandardOutput.Trim() != "true")
+        {
+            throw new InvalidOperationException($"{name}'s container {Short(id)} is not paused after {engine} pause: {paused.Describe()}");
+        }
     }
 
     /// <summary>Runs <paramref name="script"/> in the container (<c>sh -c</c>); its output, or null when it failed.</summary>

@@ -45,10 +45,7 @@ internal static class ProcessFaults
 
         var own = ProcessSignals.StopEverythingBelow(roots, first);
         List<int> frozen = [.. first, .. own];
-        await ProcessSignals.WaitUntilStoppedAsync(frozen, cancellationToken).ConfigureAwait(false);
-        var description = string.Create(CultureInfo.InvariantCulture, $"{name}: processes {string.Join(", ", own)}") +
-                          (first.Count > 0 ? $"; {firstDescription} {string.Join(", ", first)}" : "");
-        return new FrozenMember(description, () =>
+        Task ResumeAsync()
         {
             foreach (var pid in frozen.AsEnumerable().Reverse())
             {
@@ -56,6 +53,21 @@ internal static class ProcessFaults
             }
 
             return Task.CompletedTask;
-        });
+        }
+
+        try
+        {
+            await ProcessSignals.WaitUntilStoppedAsync(frozen, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A freeze that throws leaves nothing stopped: a primary's walsender left in 'T' would hold its shutdown for ever.
+            await ResumeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        var description = string.Create(CultureInfo.InvariantCulture, $"{name}: processes {string.Join(", ", own)}") +
+                          (first.Count > 0 ? $"; {firstDescription} {string.Join(", ", first)}" : "");
+        return new FrozenMember(description, ResumeAsync);
     }
 }

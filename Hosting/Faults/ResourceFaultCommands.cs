@@ -6,8 +6,8 @@ namespace Aspire.Hosting.ApplicationModel;
 
 /// <summary>
 /// Break a resource on purpose, from the dashboard or a test: Kill (SIGKILL of its process, or of its container),
-/// Freeze (SIGSTOP, or <c>docker pause</c>) and Resume. For a project, its process is the service binary, not its
-/// <c>dotnet run</c> wrapper: killing the wrapper is not the service crashing. The replica set's nodes have the same
+/// Freeze (SIGSTOP, or <c>docker pause</c>) and Resume. For a project, its process is the service binary, not a
+/// <c>dotnet run</c> wrapper in front of it: killing the wrapper is not the service crashing. The replica set's nodes have the same
 /// three commands, where a node's process is everything it runs. The testing kit's faults run these commands, so a
 /// fault clicked in the dashboard and one injected by a test are the same code.
 /// </summary>

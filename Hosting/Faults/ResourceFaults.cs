@@ -8,7 +8,7 @@ using Replication.Processes;
 namespace Replication.Hosting.Faults;
 
 /// <summary>
-/// The faults of a resource's own process: a project's service binary (below its <c>dotnet run</c> wrapper), an
+/// The faults of a resource's own process: a project's service binary (the process Aspire started, or below its <c>dotnet run</c> wrapper), an
 /// executable's process, or a container. One per app builder.
 /// </summary>
 internal sealed class ResourceFaults(ContainerFaults containers) : IResourceFaults
@@ -29,8 +29,9 @@ internal sealed class ResourceFaults(ContainerFaults containers) : IResourceFaul
             : await ProcessFaults.FreezeAsync(resource.Name, ProcessesOf(resource, services), [], null, cancellationToken).ConfigureAwait(false);
 
     /// <summary>
-    /// The process that *is* the resource: for a project, the service binary below the <c>dotnet run</c> wrapper Aspire
-    /// starts (killing the wrapper is not the service crashing); otherwise the process Aspire started.
+    /// The process that *is* the resource: for a project, the service binary, which is the process Aspire started
+    /// (<see cref="BuiltProjectLaunchExtensions.StartProjectsFromBuildOutput"/>) or runs below its <c>dotnet run</c>
+    /// wrapper (killing the wrapper is not the service crashing); otherwise the process Aspire started.
     /// </summary>
     public static IReadOnlyList<int> ProcessesOf(IResource resource, IServiceProvider services)
     {

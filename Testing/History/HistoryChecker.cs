@@ -24,7 +24,8 @@ public sealed record CheckedOperation(Operation Operation, bool Present, Verdict
 
 /// <summary>
 /// The set checker of Jepsen (and of Patroni's Jepsen suite), for histories of unique writes: one final read, from a
-/// source independent of the clients (e.g. the current primary, directly), classifies every operation.
+/// source independent of the clients (e.g. the current primary, directly), classifies every operation. The clients'
+/// reads of their own writes, if the history has any, are judged too (<see cref="SessionChecker"/>).
 /// </summary>
 public static class HistoryChecker
 {
@@ -41,7 +42,10 @@ public static class HistoryChecker
         var checkedOperations = operations.Select(operation => Classify(operation, present.Contains(operation.Value))).ToList();
         var written = operations.Select(operation => operation.Value).ToHashSet(StringComparer.Ordinal);
         return new HistoryReport(checkedOperations, [.. present.Where(value => !written.Contains(value)).Order(StringComparer.Ordinal)],
-            [.. history.Events.Where(e => e.Type == HistoryEventType.Nemesis)], [.. history.Events.Where(e => e.Type == HistoryEventType.Anomaly)]);
+            [.. history.Events.Where(e => e.Type == HistoryEventType.Nemesis)], [.. history.Events.Where(e => e.Type == HistoryEventType.Anomaly)])
+        {
+            Session = SessionChecker.Check(history),
+        };
     }
 
     private static CheckedOperation Classify(Operation operation, bool present) => new(operation, present, (operation.Outcome, present) switch

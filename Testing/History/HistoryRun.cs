@@ -52,7 +52,9 @@ public sealed class HistoryRun : IAsyncDisposable
 
     /// <summary>
     /// Repairs the graph, lets the writes (and the retries of indeterminate ones) go on until some are acknowledged,
-    /// stops them, reads every value back from the current primary, checks the history and prints the report.
+    /// stops them, resolves every write still indeterminate by replaying it with its key
+    /// (<see cref="UniqueWrites.ResolveUnknownAsync"/>; what stays unknown is <see cref="HistoryReport.Unknown"/>), reads
+    /// every value back from the current primary, checks the history and prints the report.
     /// </summary>
     public async Task<HistoryReport> FinishAsync(CancellationToken cancellationToken = default)
     {
@@ -60,6 +62,7 @@ public sealed class HistoryRun : IAsyncDisposable
         await GraphRepair.RestoreAsync(graph, Nemeses.Log, cancellationToken).ConfigureAwait(false);
         await WaitForAcknowledgedWritesAsync(20, cancellationToken).ConfigureAwait(false);
         await writes.StopAsync().ConfigureAwait(false);
+        await writes.ResolveUnknownAsync(cancellationToken).ConfigureAwait(false);
         var report = HistoryChecker.Check(History, await graph.Workload.StoredKeysAsync(writes.ValuePrefix, cancellationToken).ConfigureAwait(false));
         output?.Invoke($"Final read, straight from the database.\n{report}");
         return report;

@@ -42,7 +42,14 @@ public enum HistoryEventType
 public sealed record HistoryEvent(TimeSpan At, HistoryEventType Type, int Process, string Value, string? Detail = null);
 
 /// <summary>One operation of a history: its invocation and how it completed.</summary>
-public sealed record Operation(int Process, string Value, TimeSpan InvokedAt, TimeSpan? CompletedAt, OperationOutcome Outcome, string? Detail);
+public sealed record Operation(int Process, string Value, TimeSpan InvokedAt, TimeSpan? CompletedAt, OperationOutcome Outcome, string? Detail)
+{
+    /// <summary>
+    /// It ended <see cref="OperationOutcome.Unknown"/>, and its outcome was learned after the final repair
+    /// (<see cref="OperationHistory.Resolve"/>): <see cref="Outcome"/> and <see cref="CompletedAt"/> are the resolution's.
+    /// </summary>
+    public bool ResolvedAfterRepair { get; init; }
+}
 
 /// <summary>
 /// A Jepsen-style log of every operation the clients ran (invoke, then ok, fail or unknown), each writing a value no
@@ -59,6 +66,8 @@ public sealed class OperationHistory
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly ConcurrentQueue<HistoryEvent> events = new();
     private readonly ConcurrentDictionary<string, byte> values = new();
+    private readonly ConcurrentDictionary<string, byte> resolved = new();
+    private readonly ConcurrentQueue<SessionRead> reads = new();
 
     /// <summary>Time since the history began, on the clock of its events.</summary>
     public TimeSpan Elapsed => clock.Elapsed;
@@ -66,16 +75,22 @@ public sealed class OperationHistory
     /// <summary>Every event so far, in time order.</summary>
     public IReadOnlyList<HistoryEvent> Events => [.. events.OrderBy(e => e.At)];
 
-    /// <summary>Every operation so far; one still in flight counts as <see cref="OperationOutcome.Unknown"/>.</summary>
+    /// <summary>
+    /// Every operation so far; one still in flight counts as <see cref="OperationOutcome.Unknown"/>. A resolved operation
+    /// has the resolution's outcome, and both answers in its detail.
+    /// </summary>
     public IReadOnlyList<Operation> Operations
     {
         get
         {
             var completions = events.Where(e => e.Type is HistoryEventType.Ok or HistoryEventType.Fail or HistoryEventType.Unknown)
-                .ToDictionary(e => e.Value);
+                .GroupBy(e => e.Value).ToDictionary(group => group.Key, group => group.OrderBy(e => e.At).ToList());
             return [.. events.Where(e => e.Type == HistoryEventType.Invoke).OrderBy(e => e.At).Select(invoke =>
                 completions.TryGetValue(invoke.Value, out var done)
-                    ? new Operation(invoke.Process, invoke.Value, invoke.At, done.At, OutcomeOf(done.Type), done.Detail)
+                    ? new Operation(invoke.Process, invoke.Value, invoke.At, done[^1].At, OutcomeOf(done[^1].Type), string.Join("; ", done.Select(e => e.Detail)))
+                    {
+                        ResolvedAfterRepair = resolved.ContainsKey(invoke.Value) && done[^1].Type != HistoryEventType.Unknown,
+                    }
                     : new Operation(invoke.Process, invoke.Value, invoke.At, null, OperationOutcome.Unknown, "still in flight"))];
         }
     }
@@ -92,6 +107,12 @@ public sealed class OperationHistory
         return new PendingOperation(this, process, value);
     }
 
+    /// <summary>Every read a client made of its own writes (<see cref="RecordRead"/>), in the order they were sent.</summary>
+    public IReadOnlyList<SessionRead> Reads => [.. reads.OrderBy(read => read.InvokedAt)];
+
+    /// <summary>Logs a client's read of a value it wrote, for the <see cref="SessionChecker"/>.</summary>
+    public void RecordRead(SessionRead read) => reads.Enqueue(read ?? throw new ArgumentNullException(nameof(read)));
+
     /// <summary>Logs a fault injected or repaired.</summary>
     public void Nemesis(string description) => events.Enqueue(new HistoryEvent(clock.Elapsed, HistoryEventType.Nemesis, -1, description));
 
@@ -101,6 +122,23 @@ public sealed class OperationHistory
     /// </summary>
     public void Anomaly(int process, string value, string description) =>
         events.Enqueue(new HistoryEvent(clock.Elapsed, HistoryEventType.Anomaly, process, value, description));
+
+    /// <summary>
+    /// Logs what was learned after the final repair about an operation that ended <see cref="OperationOutcome.Unknown"/>,
+    /// e.g. by replaying its write with its idempotency key: the operation then has <paramref name="outcome"/> (still
+    /// <see cref="OperationOutcome.Unknown"/> when the attempt to learn it did not tell).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The operation did not end unknown, or was resolved already.</exception>
+    public void Resolve(string value, OperationOutcome outcome, string detail)
+    {
+        var operation = Operations.SingleOrDefault(o => o.Value == value);
+        if (operation is not { Outcome: OperationOutcome.Unknown, CompletedAt: not null } || !resolved.TryAdd(value, 0))
+        {
+            throw new InvalidOperationException($"Only an operation that ended unknown can be resolved, once; {value} is {operation?.Outcome.ToString() ?? "not in the history"}.");
+        }
+
+        Complete(operation.Process, value, outcome, $"resolved after the repair: {detail}");
+    }
 
     /// <summary>Operations acknowledged after <paramref name="since"/> (on the history's clock).</summary>
     public int AcknowledgedSince(TimeSpan since) =>

@@ -20,13 +20,20 @@ public sealed record UniqueWriteOptions
 
     /// <summary>Pause before a retry, unless the answer's Retry-After asks for longer (up to 2 s).</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Whether each client reads its acknowledged writes back, for the <see cref="SessionChecker"/>: with its session
+    /// token by default, where the workload can read a write back (<see cref="HttpWorkload.CanReadBack"/>).
+    /// </summary>
+    public SessionReads SessionReads { get; init; } = SessionReads.WithToken;
 }
 
 /// <summary>
 /// Clients that each write unique values through a workload (<see cref="HttpWorkload.CreateWrite"/>, with its idempotency
 /// key) and log every operation in an <see cref="OperationHistory"/>. An indeterminate answer (<see cref="HttpOutcomes"/>)
 /// is retried with the same key, as a careful client would, until it is acknowledged, fails, or
-/// <see cref="UniqueWriteOptions.RetryFor"/> runs out; a replayed acknowledgement for a key counts like the first.
+/// <see cref="UniqueWriteOptions.RetryFor"/> runs out; a replayed acknowledgement for a key counts like the first. After
+/// each acknowledgement the client reads its writes back (<see cref="UniqueWriteOptions.SessionReads"/>).
 /// </summary>
 public sealed class UniqueWrites : IAsyncDisposable
 {
@@ -60,6 +67,29 @@ public sealed class UniqueWrites : IAsyncDisposable
         await Task.WhenAll(clients).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// After <see cref="StopAsync"/> and a repair: replays each write that ended <see cref="OperationOutcome.Unknown"/> with
+    /// its idempotency key, as its client would, until the answer says what happened or <see cref="UniqueWriteOptions.RetryFor"/>
+    /// runs out, and logs the answer with <see cref="OperationHistory.Resolve"/>. A 2xx replaying the first answer means the
+    /// write had happened; a 2xx that does not means it had not, and happens now; either way it is acknowledged and must
+    /// be in the final read. Returns how many stay unknown.
+    /// </summary>
+    public async Task<int> ResolveUnknownAsync(CancellationToken cancellationToken = default)
+    {
+        var unknown = history.Operations.Where(operation => operation.Outcome == OperationOutcome.Unknown && operation.Value.StartsWith(ValuePrefix, StringComparison.Ordinal)).ToList();
+        var unresolved = 0;
+        await Parallel.ForEachAsync(unknown, new ParallelOptions { MaxDegreeOfParallelism = options.Concurrency, CancellationToken = cancellationToken }, async (operation, token) =>
+        {
+            var (answer, attempts) = await AttemptUntilKnownAsync(operation.Process, operation.Value, token).ConfigureAwait(false);
+            history.Resolve(operation.Value, answer.Outcome, attempts);
+            if (answer.Outcome == OperationOutcome.Unknown)
+            {
+                Interlocked.Increment(ref unresolved);
+            }
+        }).ConfigureAwait(false);
+        return unresolved;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
@@ -68,49 +98,79 @@ public sealed class UniqueWrites : IAsyncDisposable
 
     private async Task RunClientAsync(int process)
     {
-        for (var sequence = 0; !stopping.IsCancellationRequested; sequence++)
+        var reader = options.SessionReads != SessionReads.None && workload.CanReadBack
+            ? new SessionReader(workload, history, process, options.SessionReads == SessionReads.WithToken, options.AttemptTimeout, stopping.Token)
+            : null;
+        try
         {
-            await WriteAsync(process, string.Create(CultureInfo.InvariantCulture, $"{ValuePrefix}{process}-{sequence}")).ConfigureAwait(false);
-            try
+            for (var sequence = 0; !stopping.IsCancellationRequested; sequence++)
             {
+                var key = string.Create(CultureInfo.InvariantCulture, $"{ValuePrefix}{process}-{sequence}");
+                if (await WriteAsync(process, key).ConfigureAwait(false) is { Outcome: OperationOutcome.Ok, Location: { } location } acknowledged)
+                {
+                    reader?.Acknowledged(key, location, acknowledged.SessionToken);
+                }
+
                 await Task.Delay(options.Pause, stopping.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (reader is not null)
             {
-                return;
+                await reader.StopAsync().ConfigureAwait(false);
             }
         }
     }
 
-    private async Task WriteAsync(int process, string key)
+    /// <summary>Writes one value, with same-key retries of indeterminate answers; returns the last answer.</summary>
+    private async Task<WriteAnswer> WriteAsync(int process, string key)
     {
         var operation = history.Invoke(process, key);
+        var (answer, attempts) = await AttemptUntilKnownAsync(process, key, stopping.Token).ConfigureAwait(false);
+        operation.Complete(answer.Outcome, attempts);
+        return answer;
+    }
+
+    /// <summary>
+    /// Attempts the write of <paramref name="key"/> until an answer says what happened, <see cref="UniqueWriteOptions.RetryFor"/>
+    /// runs out, or <paramref name="stop"/> is cancelled (an attempt in flight still gets its answer); returns the last
+    /// answer and every attempt's, for the history.
+    /// </summary>
+    private async Task<(WriteAnswer Last, string Attempts)> AttemptUntilKnownAsync(int process, string key, CancellationToken stop)
+    {
         var attempts = new StringBuilder();
         var giveUpAt = history.Elapsed + options.RetryFor;
         while (true)
         {
-            var (outcome, answer, retryAfter) = await AttemptAsync(process, key).ConfigureAwait(false);
-            attempts.Append(attempts.Length == 0 ? "" : " ").Append(answer);
-            if (outcome != OperationOutcome.Unknown || stopping.IsCancellationRequested || history.Elapsed >= giveUpAt)
+            var answer = await AttemptAsync(process, key).ConfigureAwait(false);
+            attempts.Append(attempts.Length == 0 ? "" : " ").Append(answer.Text);
+            if (answer.Outcome != OperationOutcome.Unknown || stop.IsCancellationRequested || history.Elapsed >= giveUpAt)
             {
-                operation.Complete(outcome, attempts.ToString());
-                return;
+                return (answer, attempts.ToString());
             }
 
             try
             {
-                var delay = retryAfter is { } asked && asked > options.RetryDelay ? (asked < MaxRetryAfter ? asked : MaxRetryAfter) : options.RetryDelay;
-                await Task.Delay(delay, stopping.Token).ConfigureAwait(false);
+                await Task.Delay(RetryDelayAfter(answer.RetryAfter), stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                operation.Complete(OperationOutcome.Unknown, attempts.ToString());
-                return;
+                return (answer, attempts.ToString());
             }
         }
     }
 
-    private async Task<(OperationOutcome Outcome, string Answer, TimeSpan? RetryAfter)> AttemptAsync(int process, string key)
+    private TimeSpan RetryDelayAfter(TimeSpan? retryAfter) =>
+        retryAfter is { } asked && asked > options.RetryDelay ? (asked < MaxRetryAfter ? asked : MaxRetryAfter) : options.RetryDelay;
+
+    /// <summary>What one attempt at a write learned: its outcome, how the history shows it, and for a 2xx where it can be read back.</summary>
+    private sealed record WriteAnswer(OperationOutcome Outcome, string Text, TimeSpan? RetryAfter = null, Uri? Location = null, string? SessionToken = null);
+
+    private async Task<WriteAnswer> AttemptAsync(int process, string key)
     {
         // Not the stopping token: an attempt in flight when the workload stops must get its answer, or it is unknown.
         using var timeout = new CancellationTokenSource(options.AttemptTimeout);
@@ -124,18 +184,17 @@ public sealed class UniqueWrites : IAsyncDisposable
                 // A success the client cannot use may hide an acknowledged write: an anomaly, which fails the history.
                 var status = (int)response.StatusCode;
                 history.Anomaly(process, key, string.Create(CultureInfo.InvariantCulture, $"{status} whose body the client could not read as an acknowledgement"));
-                return (OperationOutcome.Unknown, $"{status} unreadable", null);
+                return new(OperationOutcome.Unknown, $"{status} unreadable");
             }
 
-            return (outcome, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), response.Headers.RetryAfter?.Delta);
+            var text = ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture) + (outcome == OperationOutcome.Ok && workload.Replayed(response) == true ? " replayed" : "");
+            return outcome == OperationOutcome.Ok
+                ? new(outcome, text, Location: workload.LocationOf(response), SessionToken: workload.SessionToken(response))
+                : new(outcome, text, response.Headers.RetryAfter?.Delta);
         }
         catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or IOException)
         {
-            return (OperationOutcome.Unknown, exception switch
-            {
-                OperationCanceledException => "timeout",
-                _ => "no answer",
-            }, null);
+            return new(OperationOutcome.Unknown, exception is OperationCanceledException ? "timeout" : "no answer");
         }
     }
 

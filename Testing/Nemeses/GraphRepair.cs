@@ -6,7 +6,10 @@ public static class GraphRepair
     private static readonly TimeSpan FollowGrace = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Exactly one primary, every other node streaming from it (a node that does not follow by itself, e.g. a killed or
+    /// First a check, not a repair: a second writable node is a split brain, and it fails the run with the nodes' report
+    /// instead of being rejoined away. (A former primary that was frozen may answer as one for moments after its thaw,
+    /// until its HA manager demotes or fences it; only one that is still writable after the HA manager's failover bound
+    /// counts.) Then exactly one primary, every other node streaming from it (a node that does not follow by itself, e.g. a killed or
     /// fenced former primary, is brought back by the HA manager's own move), a synchronous standby where the set is
     /// synchronous, and then the app itself (<see cref="Graph.RestoreAppAsync"/>).
     /// </summary>
@@ -14,6 +17,8 @@ public static class GraphRepair
     {
         var database = graph.Database;
         var haManager = new HaManager(graph.App);
+        await AssertNoSplitBrainAsync(graph, haManager, cancellationToken).ConfigureAwait(false);
+
         // A stopped node the HA manager can take back now is rejoined first. Under Patroni that is every stopped node (its
         // Rejoin starts it): in synchronous mode only the members the /sync key names may take the leader lock, and when
         // the primary died while it named no live standby, the dead former primary is the only one that can lead again.
@@ -37,18 +42,32 @@ public static class GraphRepair
         // is not running (killed, or stopped and fenced), is rejoined. A node rejoined above is left to finish: under
         // Patroni it may still be cloning itself, and a second move would start a second clone into the same data
         // directory (seen in CI: two pg_basebackups in one volume, neither finished).
-        IReadOnlyList<string> streaming = [];
-        await Poll.UntilAsync(async token => others.Where(database.IsNodeRunning).All((streaming = await database.StreamingStandbysAsync(primary!, token)).Contains),
+        // A primary that did not answer the last time (a busy machine) says nothing about who follows it: then only what
+        // is not running is rejoined, and the wait below tells whether the rest follows.
+        (IReadOnlyList<string> Standbys, string? Error) answer = ([], null);
+        await Poll.UntilAsync(async token => others.Where(database.IsNodeRunning).All((answer = await database.TryStreamingStandbysAsync(primary!, token)).Standbys.Contains),
             FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
-        foreach (var node in others.Where(name => !streaming.Contains(name) && !rejoined.Contains(name)))
+        var notFollowing = others.Where(name => !rejoined.Contains(name) && !answer.Standbys.Contains(name) && (answer.Error is null || !database.IsNodeRunning(name)));
+        foreach (var node in notFollowing)
         {
             log?.Invoke($"repair: rejoining {node} to {primary}");
             await haManager.RejoinAsync(node, primary!, cancellationToken);
         }
 
-        await database.WaitForStandbysAsync(primary!, others, haManager.FailoverBound, cancellationToken);
+        await database.WaitForStandbysAsync(primary!, others, haManager.RejoinBound, cancellationToken);
         await haManager.WaitForSynchronousStandbyAsync(cancellationToken);
 
         await graph.RestoreAppAsync(log, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task AssertNoSplitBrainAsync(Graph graph, HaManager haManager, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> writable = [];
+        if (!await Poll.UntilAsync(async token => (writable = await graph.Database.WritableNodesAsync(token)).Count <= 1,
+                haManager.FailoverBound, TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException(
+                $"Split brain: {writable.Count} nodes accept writes ({string.Join(", ", writable)}) {haManager.FailoverBound.TotalSeconds:F0} s after the check began; not repaired.\n{NodeStatusReport.Describe(graph)}");
+        }
     }
 }

@@ -58,6 +58,7 @@ public abstract class Nemesis
 public sealed class NemesisContext(Graph graph, OperationHistory history, Action<string>? output = null)
 {
     private readonly List<FrozenNode> frozen = [];
+    private readonly List<NetworkPartition> partitions = [];
 
     public Graph Graph { get; } = graph;
 
@@ -88,19 +89,42 @@ public sealed class NemesisContext(Graph graph, OperationHistory history, Action
         return node;
     }
 
-    /// <summary>Thaws every node frozen through this context that is still frozen.</summary>
-    public async Task ThawAllAsync()
+    /// <summary>
+    /// Cuts the network between two sides (<see cref="NetworkPartition"/>), and remembers it, so <see cref="ThawAllAsync"/>
+    /// heals it even when a scenario fails midway.
+    /// </summary>
+    public async Task<NetworkPartition> PartitionAsync(IReadOnlyCollection<string> side, IReadOnlyCollection<string> otherSide, CancellationToken cancellationToken)
     {
-        FrozenNode[] nodes;
-        lock (frozen)
+        var partition = await NetworkPartition.CutAsync(Graph.App, side, otherSide, cancellationToken);
+        lock (partitions)
         {
-            nodes = [.. frozen];
-            frozen.Clear();
+            partitions.Add(partition);
         }
 
-        foreach (var node in nodes)
+        return partition;
+    }
+
+    /// <summary>Thaws every node frozen through this context that is still frozen, and heals every partition it made.</summary>
+    public async Task ThawAllAsync()
+    {
+        foreach (var node in TakeAll(frozen))
         {
             await node.ThawAsync();
+        }
+
+        foreach (var partition in TakeAll(partitions))
+        {
+            await partition.HealAsync();
+        }
+    }
+
+    private static T[] TakeAll<T>(List<T> remembered)
+    {
+        lock (remembered)
+        {
+            T[] taken = [.. remembered];
+            remembered.Clear();
+            return taken;
         }
     }
 }

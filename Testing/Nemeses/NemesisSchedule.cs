@@ -70,6 +70,12 @@ public sealed class NemesisSchedule
             ? cycles
             : otherwise;
 
+    /// <summary>The seed a run replays from <c>REPLICATION_NEMESIS_SEED</c>, or <paramref name="otherwise"/>.</summary>
+    public static int SeedFromEnvironment(int otherwise) =>
+        int.TryParse(Environment.GetEnvironmentVariable("REPLICATION_NEMESIS_SEED"), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed)
+            ? seed
+            : otherwise;
+
     /// <summary>The nemeses the last run started, in order, by name: what a scenario asserts its schedule covered.</summary>
     public IReadOnlyList<string> Started => started;
 

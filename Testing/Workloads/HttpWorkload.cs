@@ -49,6 +49,38 @@ public abstract class HttpWorkload(HttpClient client)
     /// <summary>Which backend answered, e.g. from a response header; null when the app does not say.</summary>
     public virtual string? ServedBy(HttpResponseMessage response) => null;
 
+    /// <summary>
+    /// Whether a write's answer replays the first answer to its idempotency key (the write had happened already), e.g.
+    /// from an <c>Idempotent-Replayed</c> header; null when the app does not say.
+    /// </summary>
+    public virtual bool? Replayed(HttpResponseMessage response) => null;
+
+    /// <summary>
+    /// Whether a write can be read back (<see cref="LocationOf"/>, <see cref="CreateReadOf"/>, <see cref="ReadKeyAsync"/>):
+    /// the kit's session checks read each client's writes back. False by default.
+    /// </summary>
+    public virtual bool CanReadBack => false;
+
+    /// <summary>Where a write's acknowledgement says its value can be read back: by default its <c>Location</c> header.</summary>
+    public virtual Uri? LocationOf(HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return response.Headers.Location;
+    }
+
+    /// <summary>
+    /// The session token a write's acknowledgement carries, which a later read sends back to see that write (e.g. a WAL
+    /// position); null when the app has none.
+    /// </summary>
+    public virtual string? SessionToken(HttpResponseMessage response) => null;
+
+    /// <summary>A read of the value at <paramref name="location"/>, carrying <paramref name="sessionToken"/> when not null.</summary>
+    public virtual HttpRequestMessage CreateReadOf(Uri location, string? sessionToken) => new(HttpMethod.Get, location);
+
+    /// <summary>The key a 2xx read of one value returned (the kit takes a 404 as "nothing there"); throw <see cref="System.Text.Json.JsonException"/> when it does not parse.</summary>
+    public virtual Task<string?> ReadKeyAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not read a write back: override CanReadBack and ReadKeyAsync.");
+
     /// <summary>Which database node served a read, e.g. from a response header; null when the app does not say.</summary>
     public virtual string? ReadFrom(HttpResponseMessage response) => null;
 

@@ -40,17 +40,17 @@ public sealed class RuntimeSelectionTests : IDisposable
     [Fact]
     public async Task AutoGivesUpOnAHangingRuntimeAndPicksProcess()
     {
+        // It would answer (exit 0) after a minute: "did not answer" says the probe gave up on it before that, whatever the
+        // machine's speed, so no bound on the time is needed.
         var hanging = FakeRuntime("hangs", "sleep 60");
         var stopwatch = Stopwatch.StartNew();
 
         await using var app = await AppModel.BuildAsync($"--ASPIRE_CONTAINER_RUNTIME={hanging}");
 
         stopwatch.Stop();
+        TestContext.Current.TestOutputHelper?.WriteLine($"Model built in {stopwatch.Elapsed.TotalSeconds:F1} s with a runtime that hangs; {app.RuntimeProperty}");
         Assert.StartsWith($"Process (auto: {hanging} did not answer, ", app.RuntimeProperty, StringComparison.Ordinal);
         Assert.IsType<ExecutableResource>(app.ReplicaSet.Nodes[0].Resource);
-        // The probe's own limit is 3 s; a minute would mean it waited for the runtime.
-        TestContext.Current.TestOutputHelper?.WriteLine($"Model built in {stopwatch.Elapsed.TotalSeconds:F1} s with a runtime that never answers; {app.RuntimeProperty}");
-        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"Building the model took {stopwatch.Elapsed.TotalSeconds:F1} s.");
     }
 
     public void Dispose() => Directory.Delete(scripts, recursive: true);

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.DatabaseFailover;
@@ -136,15 +137,47 @@ public abstract class PatroniFailoverScenarios<TGraph>(TGraph graph) : HaManager
             await freeze.StopAsync(context, Token);
         }
 
-        // A replica allowed to lead takes the lock once the ttl has run out, within a loop or two (20 to 23 s after the last
-        // refresh, measured under load); twice the ttl says none was allowed, without waiting out the whole failover bound.
-        var waited = TimeSpan.FromSeconds(2 * HaManager.ReplicaSet.Settings.Patroni!.Ttl);
-        var promoted = await Poll.UntilAsync(async token => await Graph.Database.TryFindPrimaryAsync(token) is not null,
-            waited, TimeSpan.FromMilliseconds(500), Token);
-        Assert.False(promoted, $"A replica was promoted though Patroni named none synchronous:\n{NodeStatusReport.Describe(Graph)}");
-        output($"No primary {waited.TotalSeconds:F0} s after {primary} was killed:\n{NodeStatusReport.Describe(Graph)}");
+        // Not a wall-clock wait, which a slow machine could pass with replicas too slow to act: each replica's own Patroni
+        // must have talked to etcd (its dcs_last_seen) two loops after the former primary's lock had to expire, so it
+        // weighed the leader race at least twice, with the lock gone, and declined. No primary at any point until then,
+        // and not before twice the ttl either: that is only the repair's pace, as it was before this check. Started 22 s
+        // after the kill, a CI run's repair left pg-2 unable to follow the restarted pg-0 ('record with incorrect
+        // prev-link' at the end of its WAL), which Patroni 3.0 reports as a healthy replica, so nothing reinitialised it.
+        var killedAt = DateTimeOffset.UtcNow;
+        var patroni = HaManager.ReplicaSet.Settings.Patroni!;
+        var decidedBy = killedAt + TimeSpan.FromSeconds(patroni.Ttl + 2 * patroni.LoopWait);
+        var repairFrom = killedAt + TimeSpan.FromSeconds(2 * patroni.Ttl);
+        var replicas = Graph.Database.Nodes.Where(node => node.Name != primary).ToList();
+        string? promoted = null;
+        IReadOnlyList<DateTimeOffset?> lastSeen = [];
+        var decided = await Poll.UntilAsync(async token =>
+        {
+            promoted ??= await Graph.Database.TryFindPrimaryAsync(token);
+            lastSeen = await Task.WhenAll(replicas.Select(replica => DcsLastSeenAsync(replica, token)));
+            return promoted is not null || (lastSeen.All(seen => seen >= decidedBy) && DateTimeOffset.UtcNow >= repairFrom);
+        }, HaManager.FailoverBound * 2, TimeSpan.FromMilliseconds(500), Token);
+        var seenBy = string.Join(", ", replicas.Zip(lastSeen, (replica, seen) => $"{replica.Name} {seen:HH:mm:ss}"));
+        Assert.True(promoted is null, $"{promoted} was promoted though Patroni named no replica synchronous:\n{NodeStatusReport.Describe(Graph)}");
+        Assert.True(decided, $"The replicas' Patroni did not reach etcd by {decidedBy:HH:mm:ss} (last seen: {seenBy}), so they were never seen to decline:\n{NodeStatusReport.Describe(Graph)}");
+        output($"No primary after {primary} was killed at {killedAt:HH:mm:ss}, though each replica's Patroni reached etcd after {decidedBy:HH:mm:ss} (last seen: {seenBy}).");
 
         await GraphRepair.RestoreAsync(Graph, output, Token);
         Assert.Equal([primary], await HaManager.WritableNodesAsync(Token));
+    }
+
+    /// <summary>When the node's Patroni last talked to etcd (<c>dcs_last_seen</c> of its REST API's <c>GET /patroni</c>); null when it does not answer.</summary>
+    private static async Task<DateTimeOffset?> DcsLastSeenAsync(PostgresNode node, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            using var status = await client.GetFromJsonAsync<System.Text.Json.JsonDocument>(
+                new Uri(new Uri(node.Resource.GetEndpoint("patroni").Url), "/patroni"), cancellationToken);
+            return status?.RootElement.TryGetProperty("dcs_last_seen", out var seen) == true ? DateTimeOffset.FromUnixTimeSeconds(seen.GetInt64()) : null;
+        }
+        catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 }

@@ -27,6 +27,34 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
         Assert.True(withoutToken.StaleFrom.Keys.All(node => node != primary), $"A read from the primary was stale: {Describe(withoutToken.StaleFrom)}.");
     }
 
+    /// <summary>
+    /// The session checker's negative control: the same history of writes, each read back at once, judged the same way;
+    /// only the token differs. Without it the checker must see the replicas' lag, or it is blind.
+    /// </summary>
+    [Fact]
+    public async Task TheSessionChecker_FindsReadYourWritesViolationsWithoutTheToken_AndNoneWithIt()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+
+        var withToken = await SessionHistoryAsync(SessionReads.WithToken, cancellationToken);
+        var withoutToken = await SessionHistoryAsync(SessionReads.WithoutToken, cancellationToken);
+
+        Assert.True(withToken.Valid, $"A read carrying the session token missed the client's own write:\n{withToken}");
+        Assert.True(withToken.Session.Reads.Count(read => read.WithToken) >= 100, $"Too few reads with the token to judge:\n{withToken}");
+        Assert.True(withoutToken.Session.Count(SessionViolationKind.ReadYourWrites) > 0,
+            $"Reads without the token from replicas 300 ms behind never missed a write: the session checker is blind.\n{withoutToken}");
+        Assert.False(withoutToken.Valid);
+    }
+
+    private async Task<HistoryReport> SessionHistoryAsync(SessionReads reads, CancellationToken cancellationToken)
+    {
+        Action<string> output = line => TestContext.Current.TestOutputHelper?.WriteLine(line);
+        await using var run = await HistoryRun.StartAsync(graph, new UniqueWriteOptions { SessionReads = reads }, output, cancellationToken);
+        await Poll.UntilOrThrowAsync(_ => Task.FromResult(run.History.Reads.Count >= 100), HistoryRun.AcknowledgementTimeout, TimeSpan.FromMilliseconds(20),
+            "100 reads of the clients' own writes", cancellationToken);
+        return await run.FinishAsync(cancellationToken);
+    }
+
     [Fact]
     public async Task ATokenReadIsServedByAReplicaThatHasReplayedTheWrite()
     {

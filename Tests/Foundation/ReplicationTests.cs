@@ -85,7 +85,33 @@ public abstract class ReplicationScenarios<TGraph>(TGraph graph) : GraphScenario
 }
 
 [Collection(SharedGraph.Name)]
-public sealed class ReplicationTests(GraphFixture graph) : ReplicationScenarios<GraphFixture>(graph);
+public sealed class ReplicationTests(GraphFixture graph) : ReplicationScenarios<GraphFixture>(graph)
+{
+    // initdb once per machine: whichever run initialised the cache, every run's initial primary is a copy of it.
+    [Fact]
+    public async Task TheInitialPrimaryIsACopyOfTheMachinesCachedCluster_WithThisRunsSuperuserPassword()
+    {
+        var init = Graph.RecentLogs("pg-0-init");
+        Assert.True(init.Any(line => line.Contains("Copied the cached cluster", StringComparison.Ordinal)),
+            $"pg-0-init did not copy the cached cluster:\n{string.Join('\n', init)}");
+
+        // The cache's cluster holds a throwaway password; the probe connects as the superuser with this run's.
+        var primary = await Graph.Database.FindPrimaryAsync(TestContext.Current.CancellationToken);
+        Assert.Equal("postgres", await Graph.Database.QueryAsync<string>(primary, "SELECT current_user", TestContext.Current.CancellationToken));
+    }
+
+    // StartProjectsFromBuildOutput: the process Aspire started for each project is the project's program itself.
+    [Theory]
+    [InlineData(ResourceNames.PrimaryService, "PrimaryService")]
+    [InlineData(ResourceNames.BackupService, "BackupService")]
+    [InlineData(ResourceNames.Gateway, "Gateway")]
+    public void EachProjectRunsFromItsBuildOutput_WithNoDotnetRunInFront(string resource, string project)
+    {
+        var started = GraphProcesses.ProcessIdOf(Graph.App, resource) ?? throw new InvalidOperationException($"{resource} has no process.");
+        var commandLine = Replication.Processes.ProcessTree.CommandLine(started);
+        Assert.Matches($@"^dotnet \S+/{project}/bin/\w+/net\d+\.\d+/Replication\.{project}\.dll( |$)", commandLine);
+    }
+}
 
 [Collection(ContainerGraph.Name)]
 public sealed class ReplicationOnContainersTests(ContainerGraphFixture graph) : ReplicationScenarios<ContainerGraphFixture>(graph);

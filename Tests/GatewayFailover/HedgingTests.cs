@@ -144,6 +144,22 @@ public sealed class HedgeBudgetScenarioTests : IAsyncLifetime
         Assert.Equal(0, (await closed.Gateway.GetGatewayStatusAsync(CancellationToken)).HedgesRejected);
     }
 
+    [Fact]
+    public async Task WithTheBudgetSpent_APrimarySlowerThanTheAttemptTimeout_TimesOut_IsFailedOver_AndTheTimeoutIsCounted()
+    {
+        await using var impatient = await LoopbackServices.StartGatewayAsync(
+            [$"--services:{ResourceNames.PrimaryService}:http:0={services.Primary}", $"--services:{ResourceNames.BackupService}:http:0={services.Backup}",
+             "--Gateway:AttemptTimeout=00:00:00.3", "--Gateway:HedgeBudgetPercent=0", "--Gateway:HedgeBudgetPerSecond=0"], _ => { });
+        services.Slow(ResourceNames.PrimaryService, TimeSpan.FromSeconds(30));
+
+        using var response = await impatient.Gateway.GetAsync("/users/1", CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
+        var status = await impatient.Gateway.GetGatewayStatusAsync(CancellationToken);
+        Assert.True(status.AttemptTimeouts == 1, $"The primary's attempt ran into the attempt timeout once, but the gateway counted {status.AttemptTimeouts}: {status}");
+    }
+
     /// <summary>A loopback port nothing listens on: bound, then released.</summary>
     private static int ClosedPort()
     {

@@ -32,7 +32,32 @@ public sealed class UsersWorkload(HttpClient gateway, Func<ReplicaSetProbe> data
     public override async Task<bool> AcknowledgesAsync(HttpResponseMessage response, CancellationToken cancellationToken) =>
         response.IsSuccessStatusCode && await response.Content.ReadFromJsonAsync<UserResponse>(cancellationToken) is { Id: > 0 };
 
+    public override bool CanReadBack => true;
+
+    public override string? SessionToken(HttpResponseMessage response) => response.Header(ReplicationHeaders.ConsistencyToken);
+
+    public override HttpRequestMessage CreateReadOf(Uri location, string? sessionToken)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, location);
+        if (sessionToken is not null)
+        {
+            request.Headers.Add(ReplicationHeaders.ConsistencyToken, sessionToken);
+        }
+
+        return request;
+    }
+
+    /// <summary>The key is the user's email without the domain.</summary>
+    public override async Task<string?> ReadKeyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var email = (await response.Content.ReadFromJsonAsync<UserResponse>(cancellationToken))?.Email
+            ?? throw new System.Text.Json.JsonException("The body holds no user.");
+        return email.EndsWith(EmailDomain, StringComparison.Ordinal) ? email[..^EmailDomain.Length] : email;
+    }
+
     public override string? ServedBy(HttpResponseMessage response) => response.Header(ReplicationHeaders.ServedBy);
+
+    public override bool? Replayed(HttpResponseMessage response) => response.Header(ReplicationHeaders.IdempotentReplayed) == "true";
 
     public override string? ReadFrom(HttpResponseMessage response) => response.Header(ReplicationHeaders.ReadFrom);
 

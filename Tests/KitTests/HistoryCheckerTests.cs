@@ -50,6 +50,59 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void AnUnknownOperationResolvedAfterTheRepair_IsJudgedByItsResolution_AndOnlyAnUnknownOneResolves()
+    {
+        var history = new OperationHistory();
+        Complete(history, "acknowledged", OperationOutcome.Ok);
+        Complete(history, "resolved-ok", OperationOutcome.Unknown);
+        Complete(history, "resolved-fail", OperationOutcome.Unknown);
+        Complete(history, "still-unknown", OperationOutcome.Unknown);
+        var inFlight = history.Invoke(1, "in-flight");
+
+        history.Resolve("resolved-ok", OperationOutcome.Ok, "201 replayed");
+        history.Resolve("resolved-fail", OperationOutcome.Fail, "409");
+        history.Resolve("still-unknown", OperationOutcome.Unknown, "503 503");
+        Assert.Throws<InvalidOperationException>(() => history.Resolve("acknowledged", OperationOutcome.Ok, "201"));
+        Assert.Throws<InvalidOperationException>(() => history.Resolve("resolved-ok", OperationOutcome.Ok, "201"));
+        Assert.Throws<InvalidOperationException>(() => history.Resolve("in-flight", OperationOutcome.Ok, "201"));
+        inFlight.Complete(OperationOutcome.Ok);
+
+        // Resolved as acknowledged, so absent from the final read it is lost; resolved as failed, present it is a bug.
+        var report = HistoryChecker.Check(history, ["acknowledged", "resolved-fail", "in-flight"]);
+        Assert.Equal(Verdict.Lost, VerdictOf(report, "resolved-ok"));
+        Assert.Equal(1, report.FailedButPresent);
+        Assert.Equal((2, 1), (report.ResolvedAfterRepair, report.Unknown));
+        Assert.Contains("resolved after the repair: 201 replayed", report.Operations.Single(o => o.Operation.Value == "resolved-ok").Operation.Detail, StringComparison.Ordinal);
+        Assert.Contains("unknown: still-unknown", report.ToString(), StringComparison.Ordinal);
+        Assert.False(report.Valid);
+    }
+
+    [Fact]
+    public void AClientsReadsOfItsOwnWrites_AreJudgedForReadYourWrites_MonotonicReads_AndValuesNeverWritten()
+    {
+        var history = new OperationHistory();
+        Complete(history, "a", OperationOutcome.Ok);
+        var acknowledged = history.Events.Single(e => e.Type == HistoryEventType.Ok).At;
+        var later = acknowledged + TimeSpan.FromSeconds(1);
+        history.RecordRead(new SessionRead(0, "a", later, later + Ms(5), WithToken: true, Returned: "a", Node: "pg-1"));
+        Assert.True(HistoryChecker.Check(history, ["a"]).Valid);
+
+        // Sent after the acknowledgement and found nothing; found nothing after a read that had found it; someone else's value.
+        history.RecordRead(new SessionRead(0, "a", later + Ms(10), later + Ms(15), WithToken: false, Returned: null, Node: "pg-2"));
+        history.RecordRead(new SessionRead(0, "a", later + Ms(20), later + Ms(25), WithToken: true, Returned: "b", Node: "pg-1"));
+        // Another client's write, and a read sent before its own write was acknowledged: no guarantee covers them.
+        history.RecordRead(new SessionRead(1, "a", later, later + Ms(5), WithToken: true, Returned: null, Node: "pg-2"));
+        history.RecordRead(new SessionRead(0, "a", acknowledged - Ms(1), acknowledged + Ms(5), WithToken: true, Returned: null, Node: "pg-2"));
+
+        var report = HistoryChecker.Check(history, ["a"]);
+        Assert.Equal((1, 1, 1), (report.Session.Count(SessionViolationKind.ReadYourWrites), report.Session.Count(SessionViolationKind.MonotonicReads),
+            report.Session.Count(SessionViolationKind.NeverWritten)));
+        Assert.All(report.Session.Violations, violation => Assert.Equal(0, violation.Read.Process));
+        Assert.False(report.Valid);
+        Assert.Contains("1 read-your-writes violations", report.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AValueIsWrittenByOneOperationOnly_AndAnOperationCompletesOnce()
     {
         var history = new OperationHistory();
@@ -104,6 +157,8 @@ public sealed class HistoryCheckerTests
         Assert.Equal(nemeses.Select(n => $"start: {n.Name}").Order(), starts.Take(nemeses.Length).Order());
         Assert.Equal(nemeses.Select(n => $"start: {n.Name}").Order(), starts.Skip(nemeses.Length).Order());
     }
+
+    private static TimeSpan Ms(int milliseconds) => TimeSpan.FromMilliseconds(milliseconds);
 
     private static void Complete(OperationHistory history, string value, OperationOutcome outcome) =>
         history.Invoke(0, value).Complete(outcome);

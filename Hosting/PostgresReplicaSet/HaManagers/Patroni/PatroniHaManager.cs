@@ -121,8 +121,18 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
             return started.Success ? CommandResults.Success($"{node.Name}'s Patroni started; it rejoins by itself.") : started;
         }
 
-        return Result(await PatroniRestApi.PostAsync(node, "/reinitialize", new { force = true }, RestApiPassword, command.CancellationToken).ConfigureAwait(false));
+        var answer = await PatroniRestApi.PostAsync(node, "/reinitialize", new { force = true }, RestApiPassword, command.CancellationToken).ConfigureAwait(false);
+        return IsRecoveringAlready(answer)
+            ? CommandResults.Success($"{node.Name}'s Patroni is already bringing it back ({answer.Body}); it rejoins by itself.")
+            : Result(answer);
     }
+
+    /// <summary>
+    /// A forced reinitialisation cancels only a clone; a recovery Patroni runs by itself (crash recovery in single-user
+    /// mode, a rewind) keeps going, and Patroni answers 503 "… already in progress". The node is rejoining already.
+    /// </summary>
+    private static bool IsRecoveringAlready(PatroniAnswer answer) =>
+        answer.Status == 503 && answer.Body.EndsWith("already in progress", StringComparison.Ordinal);
 
     /// <summary>
     /// A stopped node always may be started, leader or not: in synchronous mode, a primary that died while Patroni named

@@ -150,13 +150,22 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
         }
 
         var pids = string.Join(' ', walsenders);
+        async Task ResumeWalsendersAsync()
+        {
+            if (primaryId is not null)
+            {
+                await containers.ExecAsync(primaryId, $"kill -CONT {pids}", CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
         if (primaryId is null || await containers.ExecAsync(primaryId, $"kill -STOP {pids}", cancellationToken).ConfigureAwait(false) is null)
         {
+            await ResumeWalsendersAsync().ConfigureAwait(false);
             throw new InvalidOperationException($"Could not stop {primary?.Name}'s walsenders {pids} in its container.");
         }
 
-        return await containers.PauseAsync(member.Name, id, $"{primary!.Name}'s walsenders {string.Join(", ", walsenders)}",
-            async () => await containers.ExecAsync(primaryId, $"kill -CONT {pids}", CancellationToken.None).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        return await containers.PauseAsync(member.Name, id, $"{primary!.Name}'s walsenders {string.Join(", ", walsenders)}", ResumeWalsendersAsync, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     /// <summary>Every member's image: <see cref="PostgresContainerSettings.Image"/>, or the official one, built with what the program adds.</summary>
@@ -177,6 +186,7 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
     internal void ConfigureMember(IResourceBuilder<ContainerResource> container, string memberName)
     {
         FailNameLookupsFast(container);
+        NoticeVanishedPeers(container);
         container.WithBindMount(IntegrationScripts.Directory, IntegrationScripts.ContainerDirectory, isReadOnly: true);
         if (settings.DataVolumes)
         {
@@ -195,4 +205,15 @@ internal sealed class ContainerNodeRuntime : IPostgresNodeRuntime
     /// </summary>
     private static void FailNameLookupsFast(IResourceBuilder<ContainerResource> container) =>
         container.WithContainerRuntimeArgs("--dns-option", "timeout:2", "--dns-option", "attempts:2");
+
+    /// <summary>
+    /// A killed container's peer, or one cut off by a partition, sends no FIN: a connection to it stays open, silent, until
+    /// TCP keepalive gives up, after 2 h by the kernel's defaults. libpq turns keepalive on but keeps those defaults, so a
+    /// pg_rewind (or Patroni's checkpoint before it) reading from a source that vanished waited for ever (patroni#3720;
+    /// Patroni has no timeout of its own there). These sysctls are per network namespace: here such a connection fails
+    /// after about 11 s of silence (5 s idle, then three probes 2 s apart), and Patroni retries or reinitialises.
+    /// </summary>
+    private static void NoticeVanishedPeers(IResourceBuilder<ContainerResource> container) =>
+        container.WithContainerRuntimeArgs(
+            "--sysctl", "net.ipv4.tcp_keepalive_time=5", "--sysctl", "net.ipv4.tcp_keepalive_intvl=2", "--sysctl", "net.ipv4.tcp_keepalive_probes=3");
 }

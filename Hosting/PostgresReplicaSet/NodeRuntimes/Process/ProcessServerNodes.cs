@@ -5,7 +5,7 @@ namespace Replication.Hosting.PostgresReplicaSet;
 
 /// <summary>
 /// The supervisor's nodes on the machine's binaries, as Aspire executables, each helper a resource of its own under its
-/// node: <c>initdb</c> → primary → the set's bootstrap script (psql) → <c>pg_basebackup</c> per replica → replica.
+/// node: <c>initdb</c> (once per machine, <see cref="InitDbCache"/>) → primary → the set's bootstrap script (psql) → <c>pg_basebackup</c> per replica → replica.
 /// </summary>
 internal sealed class ProcessServerNodes(PostgresBinaries binaries, RunDirectory runDirectory, ProcessPlacement placement)
 {
@@ -32,15 +32,17 @@ internal sealed class ProcessServerNodes(PostgresBinaries binaries, RunDirectory
     {
         var node = AddNode(builder, replicaSet, index: 0);
         var nodeName = node.Resource.Name;
-        var init = builder.AddExecutable($"{nodeName}-init", runDirectory.Launcher("initdb", binaries.InitDb, [], asServerUser: true), runDirectory.Path)
+        string[] initDbOptions = ["--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C", "--no-instructions"];
+        var cacheEntry = InitDbCache.EntryFor(binaries, [PostgresReplicaSetResource.SuperuserName, .. initDbOptions]);
+        runDirectory.WriteAtStart(_ =>
+        {
+            runDirectory.CreatePrivateDirectory(InitDbCache.Root);
+            return Task.CompletedTask;
+        });
+        var init = builder.AddExecutable($"{nodeName}-init", runDirectory.Launcher("initdb", "sh", [placement.ScriptPath(InitDbCache.Script)], asServerUser: true), runDirectory.Path)
             .WithArgs([
-                "--pgdata", placement.DataDirectoryOf(nodeName),
-                "--username", PostgresReplicaSetResource.SuperuserName,
-                "--pwfile", runDirectory.SuperuserPasswordFile,
-                "--auth", "scram-sha-256",
-                "--encoding", "UTF8",
-                "--locale", "C",
-                "--no-instructions"])
+                binaries.BinDirectory, cacheEntry, placement.DataDirectoryOf(nodeName), runDirectory.SuperuserPasswordFile,
+                PostgresReplicaSetResource.SuperuserName, .. initDbOptions])
             .WithParentRelationship(node)
             .ExcludeFromManifest()
             .OnBeforeResourceStarted(async (_, _, cancellationToken) =>

@@ -22,6 +22,7 @@ public sealed class PrimaryKillTests(OrdersGraph graph)
         var report = await run.FinishAsync(cancellationToken);
 
         Assert.True(report.Valid, $"Acknowledged orders were lost, or refused orders were stored:\n{report}");
+        Assert.True(report.Unknown == 0, $"Orders stayed indeterminate after they were replayed with their keys:\n{report}");
         Assert.NotNull(kill.Promoted);
     }
 }

@@ -1,0 +1,149 @@
+using Replication.Tests.Kit;
+
+namespace Replication.Tests.Durability;
+
+/// <summary>
+/// Network partitions on Patroni's graph on containers, where every node and etcd member has an address of its own:
+/// iptables rules in the members' network namespaces cut them apart while clients still reach every one (the kit's
+/// <see cref="NetworkPartition"/>). A Jepsen-style history of unique writes runs through each, and the final read
+/// comes straight from the primary.
+/// </summary>
+[Collection(PatroniOnContainersGraph.Name)]
+public sealed class PartitionScenarios(PatroniOnContainersGraph graph) : GraphScenarios<PatroniOnContainersGraph>(graph)
+{
+    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    private static Action<string> Output => line => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
+    public override async ValueTask InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var members = Graph.Database.Nodes.Select(node => node.Name).Concat(Graph.Database.ReplicaSet.ConsensusMembers.Select(member => member.Name));
+        var unavailable = NetworkPartition.UnavailableBecause(Graph.App, members);
+        Assert.SkipWhen(unavailable is not null, unavailable ?? "");
+    }
+
+    /// <summary>
+    /// With synchronous replication a commit waits for a standby, so while none can be reached nothing is acknowledged;
+    /// the primary is then killed, and the standby Patroni promotes must hold every write that was.
+    /// </summary>
+    [Fact]
+    public async Task ThePrimaryCutFromEveryStandby_AcknowledgesNothing_ThenKilled_NoAcknowledgedWriteIsLost()
+    {
+        await using var run = await HistoryRun.StartAsync(Graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var cut = new PartitionPrimaryFromStandbys();
+        var kill = new KillPrimary();
+        var holdEnded = TimeSpan.Zero;
+        await new NemesisSchedule()
+            .Start(cut).Hold(TimeSpan.FromSeconds(8))
+            .Then("the hold ends", (context, _) =>
+            {
+                holdEnded = context.History.Elapsed;
+                return Task.CompletedTask;
+            })
+            .Start(kill).Stop(kill).Stop(cut)
+            .RunAsync(run.Nemeses, CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        Assert.True(report.Valid, $"Acknowledged writes were lost, or failed writes were stored:\n{report}");
+        HistoryAssert.EveryWriteResolved(report);
+        // The cut bit: writes were in flight while it held, and none was acknowledged (after a second's margin for
+        // answers already on their way).
+        var heldFrom = cut.CutAt!.Value + TimeSpan.FromSeconds(1);
+        var inFlight = report.InFlightDuring(heldFrom, holdEnded);
+        var acknowledged = report.AcknowledgedBetween(heldFrom, holdEnded).Count;
+        Output($"While {cut.Primary} was cut from every standby ({heldFrom.TotalSeconds:F1}–{holdEnded.TotalSeconds:F1} s): {inFlight} writes in flight, {acknowledged} acknowledged; {kill.Promoted} promoted after the kill.");
+        Assert.True(inFlight > 0, $"No write was in flight while the primary was cut from its standbys, so the cut met no traffic:\n{report}");
+        Assert.True(acknowledged == 0, $"{acknowledged} writes were acknowledged while no standby could receive them:\n{report}");
+    }
+
+    /// <summary>
+    /// Jepsen's random halves over every node and etcd member, held past Patroni's leader lock (ttl + 10 s), then healed:
+    /// whichever half the draw gives a majority of etcd, the primary or a synchronous standby, nothing acknowledged is
+    /// lost, and once healed only one node takes writes (the repair's split-brain check). The seed is printed;
+    /// REPLICATION_NEMESIS_SEED replays another draw.
+    /// </summary>
+    [Fact]
+    public async Task RandomHalves_HeldPastTheLeaderLock_ThenHealed_NoAcknowledgedWriteIsLost()
+    {
+        var seed = NemesisSchedule.SeedFromEnvironment(DurabilityScenarios<PatroniOnContainersGraph>.RandomScheduleSeed);
+        Output($"Random halves seed {seed} (replay with REPLICATION_NEMESIS_SEED={seed}).");
+        await using var run = await HistoryRun.StartAsync(Graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var halves = new PartitionRandomHalves(seed);
+        var held = TimeSpan.FromSeconds(Graph.Database.ReplicaSet.Settings.Patroni!.Ttl + 10);
+        TimeSpan healedAt = default;
+        await new NemesisSchedule()
+            .Start(halves).Hold(held)
+            .Then("the hold ends", (context, _) =>
+            {
+                healedAt = context.History.Elapsed;
+                return Task.CompletedTask;
+            })
+            .Stop(halves)
+            .RunAsync(run.Nemeses, CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        var during = report.Operations.Select(checkedOperation => checkedOperation.Operation)
+            .Where(operation => operation.CompletedAt > halves.CutAt && operation.CompletedAt < healedAt).ToList();
+        Output($"While the halves were cut ({halves.CutAt?.TotalSeconds:F1}–{healedAt.TotalSeconds:F1} s): {during.Count(operation => operation.Outcome == OperationOutcome.Ok)} writes acknowledged, " +
+               $"{during.Count(operation => operation.Outcome != OperationOutcome.Ok)} not.");
+        Assert.True(report.Valid, $"Seed {seed}: acknowledged writes were lost, or failed writes were stored:\n{report}");
+        HistoryAssert.EveryWriteResolved(report);
+    }
+
+    /// <summary>
+    /// The primary cut from etcd alone: clients and standbys still reach it, but it can no longer renew its leader lock.
+    /// Patroni must demote it before the lock expires and another node is promoted, so that two nodes never take
+    /// writes at once; sampled every 100 ms from both. Nothing acknowledged is lost.
+    /// </summary>
+    [Fact]
+    public async Task ThePrimaryCutFromEtcd_StopsTakingWritesBeforeAnotherIsPromoted_NoAcknowledgedWriteIsLost()
+    {
+        await using var run = await HistoryRun.StartAsync(Graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var cut = new PartitionPrimaryFromConsensus();
+        TimeSpan? demotedAt = null;
+        TimeSpan? promotedAt = null;
+        string? promoted = null;
+        var bothWritable = new List<TimeSpan>();
+        await new NemesisSchedule()
+            .Start(cut)
+            .Then("the old primary is demoted and another promoted", async (context, token) =>
+            {
+                var deadline = context.History.Elapsed + context.HaManager.FailoverBound * 2;
+                while (promoted is null && context.History.Elapsed < deadline)
+                {
+                    var writable = await context.Graph.Database.WritableNodesAsync(token);
+                    var at = context.History.Elapsed;
+                    demotedAt ??= writable.Contains(cut.Primary!) ? null : at;
+                    if (writable.Count > 1)
+                    {
+                        bothWritable.Add(at);
+                    }
+
+                    if (writable.FirstOrDefault(node => node != cut.Primary) is { } other)
+                    {
+                        (promoted, promotedAt) = (other, at);
+                        context.Log($"{other} promoted in place of {cut.Primary}, which {(demotedAt is { } demoted ? $"stopped taking writes at {demoted.TotalSeconds:F1} s" : "still takes writes")}");
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), token);
+                }
+            })
+            .Then("writes are acknowledged through the new primary", (_, token) => run.WaitForAcknowledgedWritesAsync(20, token))
+            .Stop(cut)
+            .RunAsync(run.Nemeses, CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        Assert.True(promoted is not null, $"No node was promoted within {(2 * new HaManager(Graph.App).FailoverBound).TotalSeconds:F0} s of {cut.Primary}'s cut from etcd:\n{report}");
+        Assert.True(bothWritable.Count == 0, $"Two nodes took writes at once at {string.Join(", ", bothWritable.Select(at => $"{at.TotalSeconds:F1} s"))}:\n{report}");
+        Assert.True(demotedAt <= promotedAt, $"{cut.Primary} still took writes when {promoted} was promoted at {promotedAt?.TotalSeconds:F1} s:\n{report}");
+        Assert.True(report.Valid, $"Acknowledged writes were lost, or failed writes were stored:\n{report}");
+        HistoryAssert.EveryWriteResolved(report);
+    }
+}
