@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
 namespace Replication.Testing;
 
 /// <summary>
@@ -34,10 +36,25 @@ public sealed class HaManager(DistributedApplication app)
         await ExecuteAsync(primary, PostgresNodeCommands.Switchover, cancellationToken);
     }
 
-    /// <summary>Brings a former primary back as a replica of the current one (its Rejoin command); returns once it streams from the primary.</summary>
+    /// <summary>How long a running replica may take to stream again by itself (after a thaw, a repoint, Patroni's rewind) before it is rejoined.</summary>
+    internal static TimeSpan FollowGrace { get; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Brings a former primary back as a replica of the current one (its Rejoin command); returns once it streams from
+    /// the primary. A stopped or unhealthy one is rejoined at once; a healthy running one that does not stream (a
+    /// Patroni replica that replays a diverged timeline) is given <see cref="FollowGrace"/> to follow by itself first, as
+    /// its HA manager may be rewinding it.
+    /// </summary>
     public async Task RejoinAsync(string formerPrimary, string primary, CancellationToken cancellationToken)
     {
-        if (!database.IsNodeRunning(formerPrimary) || CanRejoin(formerPrimary))
+        var running = database.IsNodeRunning(formerPrimary);
+        if (running && app.SnapshotOf(formerPrimary)?.HealthStatus == HealthStatus.Healthy)
+        {
+            await Poll.UntilAsync(async token => (await database.TryStreamingStandbysAsync(primary, token)).Standbys.Contains(formerPrimary),
+                FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
+        }
+
+        if ((!running || CanRejoin(formerPrimary)) && !(await database.TryStreamingStandbysAsync(primary, cancellationToken)).Standbys.Contains(formerPrimary))
         {
             await ExecuteAsync(formerPrimary, PostgresNodeCommands.Rejoin, cancellationToken);
         }

@@ -33,6 +33,27 @@ public static class NodeStatusReport
         return report.ToString();
     }
 
+    /// <summary>
+    /// Runs <paramref name="move"/>; when it times out or a wait in it ends unmet (<see cref="InvalidOperationException"/>),
+    /// throws again with the nodes' report appended.
+    /// </summary>
+    public static async Task OnFailureAsync(Graph graph, Func<Task> move)
+    {
+        ArgumentNullException.ThrowIfNull(move);
+        try
+        {
+            await move();
+        }
+        catch (TimeoutException timeout)
+        {
+            throw new TimeoutException($"{timeout.Message}\n{Describe(graph)}", timeout);
+        }
+        catch (InvalidOperationException unmet)
+        {
+            throw new InvalidOperationException($"{unmet.Message}\n{Describe(graph)}", unmet);
+        }
+    }
+
     /// <summary>Runs <paramref name="wait"/>; when it times out, throws again with the nodes' report appended.</summary>
     public static async Task<T> OnTimeoutAsync<T>(Graph graph, Func<Task<T>> wait)
     {

@@ -72,12 +72,12 @@ public static class UserEndpoints
             return Problem(StatusCodes.Status400BadRequest, "Invalid id", "The id must be a positive 64-bit integer.");
         }
 
-        if (!TryReadConsistencyToken(context.Request, out var seenPosition, out var invalidToken))
+        if (!TryReadConsistencyToken(context.Request, out var seen, out var invalidToken))
         {
             return invalidToken;
         }
 
-        var (user, node) = await store.FindAsync(userId, seenPosition, cancellationToken);
+        var (user, node) = await store.FindAsync(userId, seen, cancellationToken);
         context.Response.Headers[ReplicationHeaders.ReadFrom] = node;
         return user is null
             ? Problem(StatusCodes.Status404NotFound, "User not found", $"No user has id {userId}.")
@@ -95,12 +95,12 @@ public static class UserEndpoints
             return TypedResults.ValidationProblem(errors, title: "Invalid paging parameters");
         }
 
-        if (!TryReadConsistencyToken(context.Request, out var seenPosition, out var invalidToken))
+        if (!TryReadConsistencyToken(context.Request, out var seen, out var invalidToken))
         {
             return invalidToken;
         }
 
-        var (users, node) = await store.ListAsync(after, limit, seenPosition, cancellationToken);
+        var (users, node) = await store.ListAsync(after, limit, seen, cancellationToken);
         context.Response.Headers[ReplicationHeaders.ReadFrom] = node;
         var next = users.Count == limit ? $"/users?after={users[^1].Id}&limit={limit}" : null;
         return TypedResults.Ok(new UserPage(users, next));
@@ -125,9 +125,9 @@ public static class UserEndpoints
         return defaultValue;
     }
 
-    private static bool TryReadConsistencyToken(HttpRequest request, out NpgsqlLogSequenceNumber? position, out IResult problem)
+    private static bool TryReadConsistencyToken(HttpRequest request, out ConsistencyToken? token, out IResult problem)
     {
-        position = null;
+        token = null;
         problem = Results.Empty;
         var values = request.Headers[ReplicationHeaders.ConsistencyToken];
         if (values.Count == 0)
@@ -137,12 +137,12 @@ public static class UserEndpoints
 
         if (values.Count == 1 && ConsistencyToken.TryParse(values[0], out var parsed))
         {
-            position = parsed;
+            token = parsed;
             return true;
         }
 
         problem = Problem(StatusCodes.Status400BadRequest, "Invalid X-Consistency-Token",
-            "Send back the X-Consistency-Token of a write, unchanged (e.g. 0/3000148), once.");
+            "Send back the X-Consistency-Token of a write, unchanged (e.g. 2:0/3000148), once.");
         return false;
     }
 

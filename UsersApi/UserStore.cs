@@ -17,11 +17,11 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
         retries.ForWrite(idempotencyKey is not null).ExecuteAsync(
             async token => await CreateOnceAsync(request, idempotencyKey, token), cancellationToken).AsTask();
 
-    public Task<(User? User, string Node)> FindAsync(long id, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken) =>
-        retries.Reads.ExecuteAsync(async token => await FindOnceAsync(id, seenPosition, token), cancellationToken).AsTask();
+    public Task<(User? User, string Node)> FindAsync(long id, ConsistencyToken? seen, CancellationToken cancellationToken) =>
+        retries.Reads.ExecuteAsync(async token => await FindOnceAsync(id, seen, token), cancellationToken).AsTask();
 
-    public Task<(IReadOnlyList<User> Users, string Node)> ListAsync(long after, int limit, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken) =>
-        retries.Reads.ExecuteAsync(async token => await ListOnceAsync(after, limit, seenPosition, token), cancellationToken).AsTask();
+    public Task<(IReadOnlyList<User> Users, string Node)> ListAsync(long after, int limit, ConsistencyToken? seen, CancellationToken cancellationToken) =>
+        retries.Reads.ExecuteAsync(async token => await ListOnceAsync(after, limit, seen, token), cancellationToken).AsTask();
 
     /// <summary>
     /// One attempt at the write. Its answer is an acknowledgement only once its commit is on the synchronous standbys;
@@ -45,7 +45,7 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
                 // restarted after a crash). The claim touched the key's row, so this commit comes later in the WAL: once
                 // a standby has it, it has the earlier one too.
                 return await write.CommitAsync(cancellationToken)
-                    ? replayed with { CommitPosition = await CurrentWalPositionAsync(connection, cancellationToken) }
+                    ? replayed with { CommitPosition = (await CurrentPointAsync(connection, cancellationToken)).ToString() }
                     : new CreateResult.NotConfirmed();
             }
 
@@ -66,7 +66,7 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
             }
 
             return await write.CommitAsync(cancellationToken)
-                ? new CreateResult.Created(user, await CurrentWalPositionAsync(connection, cancellationToken))
+                ? new CreateResult.Created(user, (await CurrentPointAsync(connection, cancellationToken)).ToString())
                 : new CreateResult.NotConfirmed();
         }
         catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.QueryCanceled)
@@ -77,9 +77,9 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
         }
     }
 
-    private async Task<(User? User, string Node)> FindOnceAsync(long id, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
+    private async Task<(User? User, string Node)> FindOnceAsync(long id, ConsistencyToken? seen, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadConnectionAsync(seenPosition, cancellationToken);
+        await using var connection = await OpenReadConnectionAsync(seen, cancellationToken);
         await using var command = new NpgsqlCommand("SELECT id, name, email, created_at FROM users WHERE id = @id", connection);
         command.Parameters.AddWithValue("id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -89,9 +89,9 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
     }
 
     private async Task<(IReadOnlyList<User> Users, string Node)> ListOnceAsync(
-        long after, int limit, NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
+        long after, int limit, ConsistencyToken? seen, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenReadConnectionAsync(seenPosition, cancellationToken);
+        await using var connection = await OpenReadConnectionAsync(seen, cancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT id, name, email, created_at FROM users WHERE id > @after ORDER BY id LIMIT @limit", connection);
         command.Parameters.AddWithValue("after", after);
@@ -109,26 +109,34 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
     }
 
     /// <summary>
-    /// A replica connection, or, when the client has seen a write at <paramref name="seenPosition"/> that no replica has
-    /// replayed within <see cref="ReadYourWritesWait"/>, a primary connection: the read never returns older data.
+    /// A replica connection, or, when the client has seen a write (<paramref name="seen"/>) that no replica has replayed
+    /// within <see cref="ReadYourWritesWait"/>, a primary connection: the read never returns older data. A replica counts
+    /// only on the write's timeline or a later one (<see cref="ConsistencyToken.IsReplayedBy"/>).
     /// </summary>
-    private async Task<NpgsqlConnection> OpenReadConnectionAsync(NpgsqlLogSequenceNumber? seenPosition, CancellationToken cancellationToken)
+    private async Task<NpgsqlConnection> OpenReadConnectionAsync(ConsistencyToken? seen, CancellationToken cancellationToken)
     {
         var replica = await database.Replicas.OpenConnectionAsync(cancellationToken);
-        if (seenPosition is not { } required)
+        if (seen is not { } required)
         {
             return replica;
         }
 
         var deadline = DateTime.UtcNow + ReadYourWritesWait;
-        await using (var replayed = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn()", replica))
+        // received_tli needs pg_read_all_stats (the set's bootstrap grants it to the app's role); without it, it is null,
+        // and a read with a token goes to the primary.
+        await using (var replayed = new NpgsqlCommand("SELECT pg_last_wal_replay_lsn(), (SELECT received_tli FROM pg_stat_wal_receiver)", replica))
         {
             while (true)
             {
-                // Null on a primary, which has every committed write.
-                if (await replayed.ExecuteScalarAsync(cancellationToken) is not NpgsqlLogSequenceNumber position || position >= required)
+                await using (var reader = await replayed.ExecuteReaderAsync(cancellationToken))
                 {
-                    return replica;
+                    await reader.ReadAsync(cancellationToken);
+                    // Null on a primary, which has every committed write.
+                    if (reader.IsDBNull(0)
+                        || required.IsReplayedBy(reader.IsDBNull(1) ? null : reader.GetInt32(1), reader.GetFieldValue<NpgsqlLogSequenceNumber>(0)))
+                    {
+                        return replica;
+                    }
                 }
 
                 if (DateTime.UtcNow >= deadline)
@@ -142,12 +150,11 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
 
         await replica.DisposeAsync();
         var primary = await database.Primary.OpenConnectionAsync(cancellationToken);
-        await using var current = new NpgsqlCommand("SELECT pg_current_wal_lsn()", primary);
-        var primaryPosition = (NpgsqlLogSequenceNumber)(await current.ExecuteScalarAsync(cancellationToken))!;
-        if (required > primaryPosition)
+        var primaryPoint = await CurrentPointAsync(primary, cancellationToken);
+        if (required.IsAheadOf(primaryPoint))
         {
             await primary.DisposeAsync();
-            throw new ConsistencyTokenAheadException(required, primaryPosition);
+            throw new ConsistencyTokenAheadException(required, primaryPoint);
         }
 
         return primary;
@@ -213,13 +220,15 @@ public sealed class UserStore(UsersDatabase database, DatabaseRetries retries)
     }
 
     /// <summary>
-    /// The primary's WAL position right after the commit: at or past the commit record, so a replica
-    /// that has replayed it sees the write.
+    /// The primary's timeline and WAL position, e.g. right after a commit: at or past the commit record, so a replica on
+    /// that history that has replayed it sees the write.
     /// </summary>
-    private static async Task<string> CurrentWalPositionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private static async Task<ConsistencyToken> CurrentPointAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT pg_current_wal_lsn()::text", connection);
-        return (string)(await command.ExecuteScalarAsync(cancellationToken))!;
+        await using var command = new NpgsqlCommand("SELECT lsn, pg_walfile_name(lsn) FROM pg_current_wal_lsn() AS lsn", connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new ConsistencyToken(ConsistencyToken.TimelineOfWalFile(reader.GetString(1)), reader.GetFieldValue<NpgsqlLogSequenceNumber>(0));
     }
 
     private static User ReadUser(NpgsqlDataReader reader) =>

@@ -3,8 +3,6 @@ namespace Replication.Testing;
 /// <summary>Brings a graph back to full strength after faults, so the next fault (or the next test) starts from it.</summary>
 public static class GraphRepair
 {
-    private static readonly TimeSpan FollowGrace = TimeSpan.FromSeconds(10);
-
     /// <summary>
     /// First a check, not a repair: a second writable node is a split brain, and it fails the run with the nodes' report
     /// instead of being rejoined away. (A former primary that was frozen may answer as one for moments after its thaw,
@@ -46,15 +44,18 @@ public static class GraphRepair
         // is not running is rejoined, and the wait below tells whether the rest follows.
         (IReadOnlyList<string> Standbys, string? Error) answer = ([], null);
         await Poll.UntilAsync(async token => others.Where(database.IsNodeRunning).All((answer = await database.TryStreamingStandbysAsync(primary!, token)).Standbys.Contains),
-            FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
+            HaManager.FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
         var notFollowing = others.Where(name => !rejoined.Contains(name) && !answer.Standbys.Contains(name) && (answer.Error is null || !database.IsNodeRunning(name)));
-        foreach (var node in notFollowing)
+        await NodeStatusReport.OnFailureAsync(graph, async () =>
         {
-            log?.Invoke($"repair: rejoining {node} to {primary}");
-            await haManager.RejoinAsync(node, primary!, cancellationToken);
-        }
+            foreach (var node in notFollowing)
+            {
+                log?.Invoke($"repair: rejoining {node} to {primary}");
+                await haManager.RejoinAsync(node, primary!, cancellationToken);
+            }
 
-        await database.WaitForStandbysAsync(primary!, others, haManager.RejoinBound, cancellationToken);
+            await database.WaitForStandbysAsync(primary!, others, haManager.RejoinBound, cancellationToken);
+        });
         await haManager.WaitForSynchronousStandbyAsync(cancellationToken);
 
         await graph.RestoreAppAsync(log, cancellationToken).ConfigureAwait(false);

@@ -6,7 +6,8 @@ namespace Replication.Tests.Dashboard;
 /// The dashboard's commands, checked on the app model (nothing is started): each exists on the resources it belongs
 /// to, says what it does, asks before it destroys, and disables itself where it cannot apply.
 /// </summary>
-public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture<AppModelFixture>
+public sealed class DashboardCommandTests(AppModelFixture model, PatroniAppModelFixture patroniModel)
+    : IClassFixture<AppModelFixture>, IClassFixture<PatroniAppModelFixture>
 {
     private static readonly string[] ServiceCommands =
         [ServiceFaultCommands.Hang, ServiceFaultCommands.FailHalfOfRequests, ServiceFaultCommands.ClearFaults];
@@ -131,6 +132,25 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
             WithHealth(Snapshot(KnownResourceStates.Running, (ReplicaSetProperties.Fenced, "true")), HealthStatus.Healthy)));
     }
 
+    /// <summary>
+    /// Patroni calls a replica "running" whether or not it follows (a former primary started as a standby before its
+    /// divergence was checked replays its own timeline for ever), so a running replica the primary does not stream to
+    /// (no lag published) is offered Rejoin too; never while Patroni is still bringing the node up.
+    /// </summary>
+    [Fact]
+    public void UnderPatroni_RejoinIsOfferedOnARunningReplicaThatDoesNotStream_NotWhilePatroniIsBusy()
+    {
+        var running = (ReplicaSetProperties.PatroniState, (object)"running");
+        var streaming = WithHealth(Snapshot(KnownResourceStates.Running, running, (ReplicaSetProperties.LagBytes, 0L)), HealthStatus.Healthy);
+        var notStreaming = WithHealth(Snapshot(KnownResourceStates.Running, running), HealthStatus.Healthy);
+        var cloning = WithHealth(Snapshot(KnownResourceStates.Running, (ReplicaSetProperties.PatroniState, "creating replica")), HealthStatus.Unhealthy);
+
+        Assert.Equal(ResourceCommandState.Disabled, StateOf(patroniModel, "pg-1", PostgresNodeCommands.Rejoin, streaming));
+        Assert.Equal(ResourceCommandState.Enabled, StateOf(patroniModel, "pg-1", PostgresNodeCommands.Rejoin, notStreaming));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf(patroniModel, "pg-1", PostgresNodeCommands.Rejoin, cloning));
+        Assert.Equal(ResourceCommandState.Disabled, StateOf(patroniModel, "pg-0", PostgresNodeCommands.Rejoin, notStreaming));
+    }
+
     [Theory]
     [InlineData(PostgresNodeCommands.KillPostmaster)]
     [InlineData(PostgresNodeCommands.KillNode)]
@@ -142,7 +162,9 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
         Assert.Equal(ResourceCommandState.Disabled, StateOf("pg-1", commandName, Snapshot(KnownResourceStates.FailedToStart)));
     }
 
-    private List<ResourceCommandAnnotation> CommandsOf(string resourceName) =>
+    private List<ResourceCommandAnnotation> CommandsOf(string resourceName) => CommandsOf(model, resourceName);
+
+    private static List<ResourceCommandAnnotation> CommandsOf(AppModelFixture model, string resourceName) =>
         model.App.Services.GetRequiredService<DistributedApplicationModel>().Resources
             .Single(resource => resource.Name == resourceName)
             .Annotations.OfType<ResourceCommandAnnotation>().ToList();
@@ -151,7 +173,11 @@ public sealed class DashboardCommandTests(AppModelFixture model) : IClassFixture
         Assert.Single(CommandsOf(resourceName), command => command.Name == commandName);
 
     private ResourceCommandState StateOf(string resourceName, string commandName, CustomResourceSnapshot snapshot) =>
-        Command(resourceName, commandName).UpdateState(new UpdateCommandStateContext { ResourceSnapshot = snapshot, Services = model.App.Services });
+        StateOf(model, resourceName, commandName, snapshot);
+
+    private static ResourceCommandState StateOf(AppModelFixture model, string resourceName, string commandName, CustomResourceSnapshot snapshot) =>
+        Assert.Single(CommandsOf(model, resourceName), command => command.Name == commandName)
+            .UpdateState(new UpdateCommandStateContext { ResourceSnapshot = snapshot, Services = model.App.Services });
 
     /// <summary>A snapshot as the replica set publishes it on every node while pg-0 is the primary.</summary>
     private static CustomResourceSnapshot Snapshot(string state, params (string Name, object Value)[] properties) => new()

@@ -63,7 +63,7 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
         Assert.True(result.AcknowledgedAfterKill > 0, $"Writes did not resume through the new primary: {result}");
 
         await (beforeRejoin?.Invoke() ?? Task.CompletedTask);
-        await HaManager.RejoinAsync(formerPrimary, result.NewPrimary, Token);
+        await NodeStatusReport.OnFailureAsync(Graph, () => HaManager.RejoinAsync(formerPrimary, result.NewPrimary, Token));
 
         // Read back after the rejoin too: a former primary that came back and took over again would show here.
         var afterRejoin = await AcknowledgedWrites.VerifyAsync(result.Load, Token);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Json;
 using Replication.Tests.Kit;
+using Replication.UsersApi;
 
 namespace Replication.Tests.DatabaseFailover;
 
@@ -67,9 +68,10 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
             Assert.Equal(HttpStatusCode.Created, created.StatusCode);
             var user = (await created.Content.ReadFromJsonAsync<UserResponse>(cancellationToken))!;
             var token = created.Header(ReplicationHeaders.ConsistencyToken)!;
+            Assert.True(ConsistencyToken.TryParse(token, out var written), $"The write's token {token} does not parse.");
             foreach (var replica in replicas)
             {
-                await Poll.UntilOrThrowAsync(token2 => graph.Database.QueryAsync<bool>(replica, "SELECT pg_last_wal_replay_lsn() >= @token::pg_lsn", token2, ("token", token)),
+                await Poll.UntilOrThrowAsync(token2 => graph.Database.QueryAsync<bool>(replica, "SELECT pg_last_wal_replay_lsn() >= @position::pg_lsn", token2, ("position", written.Position.ToString())),
                     TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20), $"{replica} to replay {token}", cancellationToken);
             }
 
@@ -85,7 +87,8 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
 
     [Theory]
     [InlineData("not-an-lsn")]
-    [InlineData("FFFFFFFF/FFFFFFFF")] // well formed, but ahead of anything the primary has written
+    [InlineData("2147483647:0/0")] // well formed, but on a timeline the primary has not reached
+    [InlineData("0/3000148")] // a position without its timeline
     [InlineData("0/0/0")]
     public async Task AnImpossibleTokenGets400(string token)
     {

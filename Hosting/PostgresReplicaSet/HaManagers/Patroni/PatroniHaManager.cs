@@ -137,12 +137,16 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
     /// <summary>
     /// A stopped node always may be started, leader or not: in synchronous mode, a primary that died while Patroni named
     /// no standby is the only member that may lead again. A running one is reinitialised from a leader when it is
-    /// unhealthy and its Patroni has settled: not while it is still starting or cloning itself, when a forced
-    /// reinitialisation would run a second clone into the same data directory beside its own.
+    /// unhealthy, or does not stream from the leader, and its Patroni has settled: not while it is still starting or
+    /// cloning itself, when a forced reinitialisation would run a second clone into the same data directory beside its
+    /// own. Patroni calls a replica "running" whether or not it follows: a former primary it started as a standby before
+    /// checking for divergence replays its own timeline and can never stream ("new timeline forked off … before current
+    /// recovery point"), and Patroni does not always rewind it.
     /// </summary>
     public bool CanRejoin(PostgresNode node, CustomResourceSnapshot snapshot) =>
         !snapshot.IsRunning()
-        || (snapshot.PropertyValue(ReplicaSetProperties.Primary) is { } primary && primary != node.Name && snapshot.HealthStatus != HealthStatus.Healthy
+        || (snapshot.PropertyValue(ReplicaSetProperties.Primary) is { } primary && primary != node.Name
+            && (snapshot.HealthStatus != HealthStatus.Healthy || snapshot.PropertyValue(ReplicaSetProperties.LagBytes) is null)
             && snapshot.PropertyValue(ReplicaSetProperties.PatroniState) is { } state && !PatroniMember.IsBusy(state));
 
     private ProgramMember AddNode(

@@ -30,6 +30,9 @@ ALTER ROLE :"app_user" WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICAT
 -- after a second of silence, and bound every statement.
 ALTER ROLE :"app_user" SET idle_in_transaction_session_timeout = '1s';
 ALTER ROLE :"app_user" SET statement_timeout = '5s';
+-- A read with a consistency token asks a standby which timeline it receives (pg_stat_wal_receiver.received_tli), which
+-- only roles with pg_read_all_stats may see: positions on different timelines do not compare.
+GRANT pg_read_all_stats TO :"app_user";
 
 -- One physical slot per replica, reserving WAL from now on. Created before any base backup starts: a slot that
 -- pg_basebackup creates itself reserves WAL only after its backup began, and a concurrent backup's checkpoint can
