@@ -41,17 +41,21 @@ public sealed class HaManager(DistributedApplication app)
 
     /// <summary>
     /// Brings a former primary back as a replica of the current one (its Rejoin command); returns once it streams from
-    /// the primary. A stopped or unhealthy one is rejoined at once; a healthy running one that does not stream (a
+    /// the primary. A stopped, unhealthy or fenced one is rejoined at once; a healthy running one that does not stream (a
     /// Patroni replica that replays a diverged timeline) is given <see cref="FollowGrace"/> to follow by itself first, as
     /// its HA manager may be rewinding it.
     /// </summary>
-    public async Task RejoinAsync(string formerPrimary, string primary, CancellationToken cancellationToken)
+    public Task RejoinAsync(string formerPrimary, string primary, CancellationToken cancellationToken) =>
+        RejoinAsync(formerPrimary, primary, FollowGrace, cancellationToken);
+
+    /// <summary>As <see cref="RejoinAsync(string, string, CancellationToken)"/>, with the grace a caller that waited already gives as zero.</summary>
+    internal async Task RejoinAsync(string formerPrimary, string primary, TimeSpan grace, CancellationToken cancellationToken)
     {
         var running = database.IsNodeRunning(formerPrimary);
-        if (running && app.SnapshotOf(formerPrimary)?.HealthStatus == HealthStatus.Healthy)
+        if (grace > TimeSpan.Zero && running && MayFollowByItself(formerPrimary))
         {
             await Poll.UntilAsync(async token => (await database.TryStreamingStandbysAsync(primary, token)).Standbys.Contains(formerPrimary),
-                FollowGrace, TimeSpan.FromMilliseconds(200), cancellationToken);
+                grace, TimeSpan.FromMilliseconds(200), cancellationToken);
         }
 
         if ((!running || CanRejoin(formerPrimary)) && !(await database.TryStreamingStandbysAsync(primary, cancellationToken)).Standbys.Contains(formerPrimary))
@@ -61,6 +65,10 @@ public sealed class HaManager(DistributedApplication app)
 
         await database.WaitForStandbysAsync(primary, [formerPrimary], RejoinBound, cancellationToken);
     }
+
+    /// <summary>A running node its HA manager may still bring back by itself: healthy, and not fenced (the supervisor leaves a fenced one to Rejoin).</summary>
+    private bool MayFollowByItself(string node) =>
+        app.SnapshotOf(node) is { HealthStatus: HealthStatus.Healthy } snapshot && snapshot.PropertyValue(ReplicaSetProperties.Fenced) is null;
 
     /// <summary>Whether the HA manager offers to rejoin the node now (it is stopped, fenced or broken, and there is a primary it can follow).</summary>
     public bool CanRejoin(string node) =>

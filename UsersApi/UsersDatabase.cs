@@ -34,7 +34,10 @@ public sealed class UsersDatabase
     /// <summary>Drops idle pooled connections to every node, e.g. after one of them died.</summary>
     public void ClearPools() => dataSource.Clear();
 
-    /// <summary>The node's <c>cluster_name</c> (pg-0, pg-1, …), looked up once per host and port.</summary>
+    /// <summary>
+    /// The node's name (pg-0, pg-1, …), looked up once per host and port: the replica set's <c>replication.node_name</c>
+    /// setting, else <c>cluster_name</c> (Patroni sets that to its scope on every node), else the host and port.
+    /// </summary>
     public async ValueTask<string> GetNodeNameAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         var endpoint = (connection.Host ?? "", connection.Port);
@@ -43,9 +46,10 @@ public sealed class UsersDatabase
             return name;
         }
 
-        await using var command = new NpgsqlCommand("SELECT current_setting('cluster_name')", connection);
-        name = (string?)await command.ExecuteScalarAsync(cancellationToken) is { Length: > 0 } clusterName
-            ? clusterName
+        await using var command = new NpgsqlCommand(
+            "SELECT coalesce(nullif(current_setting('replication.node_name', true), ''), current_setting('cluster_name'))", connection);
+        name = (string?)await command.ExecuteScalarAsync(cancellationToken) is { Length: > 0 } nodeName
+            ? nodeName
             : $"{endpoint.Item1}:{endpoint.Port}";
         return nodeNames.GetOrAdd(endpoint, name);
     }

@@ -16,6 +16,13 @@ public sealed class PostgresReplicaSetResource : Resource
     /// <summary>The superuser every node is initialised with.</summary>
     public const string SuperuserName = "postgres";
 
+    /// <summary>
+    /// A custom server setting every node carries with its own name (pg-N), for a client to tell which node it is on:
+    /// <c>SELECT current_setting('replication.node_name', true)</c>. <c>cluster_name</c> says as much under the supervisor,
+    /// but Patroni sets it to its scope on every node.
+    /// </summary>
+    public const string NodeNameSetting = "replication.node_name";
+
     /// <summary>The role replicas stream as (<c>LOGIN REPLICATION</c>, nothing else).</summary>
     public const string ReplicationUserName = "replicator";
 

@@ -51,7 +51,7 @@ public static class GraphRepair
             foreach (var node in notFollowing)
             {
                 log?.Invoke($"repair: rejoining {node} to {primary}");
-                await haManager.RejoinAsync(node, primary!, cancellationToken);
+                await haManager.RejoinAsync(node, primary!, grace: TimeSpan.Zero, cancellationToken);
             }
 
             await database.WaitForStandbysAsync(primary!, others, haManager.RejoinBound, cancellationToken);

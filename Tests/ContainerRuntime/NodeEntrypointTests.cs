@@ -98,7 +98,7 @@ public sealed class NodeEntrypointTests(GraphFixture graph)
     /// </summary>
     private async Task<IEnumerable<string>> SharedServerSettingsAsync()
     {
-        string[] ownSettings = ["port", "cluster_name", "listen_addresses", "unix_socket_directories", "hba_file"];
+        string[] ownSettings = ["port", "cluster_name", PostgresReplicaSetResource.NodeNameSetting, "listen_addresses", "unix_socket_directories", "hba_file"];
         var arguments = await AppModel.ArgumentsOf(graph.Database.Node("pg-1").Resource);
         return arguments.Zip(arguments.Skip(1))
             .Where(pair => pair.First == "-c" && !ownSettings.Contains(pair.Second.Split('=')[0]))

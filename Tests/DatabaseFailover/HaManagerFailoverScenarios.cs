@@ -88,6 +88,20 @@ public sealed class PatroniOnContainersFailoverTests(PatroniOnContainersGraph gr
 public abstract class PatroniFailoverScenarios<TGraph>(TGraph graph) : HaManagerFailoverScenarios<TGraph>(graph)
     where TGraph : GraphFixture
 {
+    /// <summary>Patroni sets <c>cluster_name</c> to its scope on every node; a read still names its replica (<c>replication.node_name</c>).</summary>
+    [Fact]
+    public async Task ReadsNameTheReplicaThatServedThem()
+    {
+        var primary = await Graph.Database.FindPrimaryAsync(Token);
+        var replicas = Graph.Database.Nodes.Select(node => node.Name).Where(name => name != primary).ToList();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await Graph.Gateway.GetAsync("/users?limit=1", Token);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains(response.Header(ReplicationHeaders.ReadFrom), replicas);
+        }
+    }
+
     [Fact]
     public async Task OneEtcdMemberOfThreeLost_NoFailover_WritesContinue_NothingAcknowledgedIsLost()
     {

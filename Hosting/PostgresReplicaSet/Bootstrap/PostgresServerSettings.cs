@@ -38,6 +38,7 @@ internal static class PostgresServerSettings
     public static IEnumerable<string> For(PostgresNode node, PostgresReplicaSetSettings settings, IReadOnlyDictionary<string, string> runtimeParameters)
     {
         yield return $"cluster_name={node.Name}"; // Also the application_name a replica streams under.
+        yield return $"{PostgresReplicaSetResource.NodeNameSetting}={node.Name}";
         foreach (var (name, value) in Shared(settings).Concat(runtimeParameters.Select(parameter => (parameter.Key, parameter.Value))))
         {
             yield return $"{name}={value}";

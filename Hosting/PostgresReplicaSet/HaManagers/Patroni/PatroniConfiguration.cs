@@ -42,7 +42,8 @@ internal static class PatroniConfiguration
                 ["pg_hba"] = new JsonArray([.. placement.HostBasedAccessRules.Select(rule => JsonValue.Create(rule))]),
                 // Patroni sets listen_addresses from its own listen setting.
                 ["parameters"] = new JsonObject([.. placement.ServerParameters.Where(parameter => parameter.Key != "listen_addresses")
-                    .Select(parameter => KeyValuePair.Create(parameter.Key, (JsonNode?)JsonValue.Create(parameter.Value)))]),
+                    .Select(parameter => KeyValuePair.Create(parameter.Key, (JsonNode?)JsonValue.Create(parameter.Value))),
+                    KeyValuePair.Create(PostgresReplicaSetResource.NodeNameSetting, (JsonNode?)JsonValue.Create(node.Name))]),
             },
             ["watchdog"] = new JsonObject { ["mode"] = "off" }, // No /dev/watchdog on a developer's machine or in a container.
             ["tags"] = new JsonObject { ["nofailover"] = false, ["noloadbalance"] = false, ["clonefrom"] = false, ["nosync"] = false },
