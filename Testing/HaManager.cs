@@ -51,14 +51,15 @@ public sealed class HaManager(DistributedApplication app)
     /// <summary>As <see cref="RejoinAsync(string, string, CancellationToken)"/>, with the grace a caller that waited already gives as zero.</summary>
     internal async Task RejoinAsync(string formerPrimary, string primary, TimeSpan grace, CancellationToken cancellationToken)
     {
-        var running = database.IsNodeRunning(formerPrimary);
-        if (grace > TimeSpan.Zero && running && MayFollowByItself(formerPrimary))
-        {
-            await Poll.UntilAsync(async token => (await database.TryStreamingStandbysAsync(primary, token)).Standbys.Contains(formerPrimary),
-                grace, TimeSpan.FromMilliseconds(200), cancellationToken);
-        }
+        async Task<bool> StreamsFromPrimary(CancellationToken token) =>
+            (await database.TryStreamingStandbysAsync(primary, token)).Standbys.Contains(formerPrimary);
 
-        if ((!running || CanRejoin(formerPrimary)) && !(await database.TryStreamingStandbysAsync(primary, cancellationToken)).Standbys.Contains(formerPrimary))
+        var running = database.IsNodeRunning(formerPrimary);
+        // The grace poll's last answer stands; without a grace the primary is asked only when a rejoin is possible.
+        bool? followedByItself = grace > TimeSpan.Zero && running && MayFollowByItself(formerPrimary)
+            ? await Poll.UntilAsync(StreamsFromPrimary, grace, TimeSpan.FromMilliseconds(200), cancellationToken)
+            : null;
+        if (followedByItself != true && (!running || CanRejoin(formerPrimary)) && !(followedByItself ?? await StreamsFromPrimary(cancellationToken)))
         {
             await ExecuteAsync(formerPrimary, PostgresNodeCommands.Rejoin, cancellationToken);
         }

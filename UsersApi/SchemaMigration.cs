@@ -49,12 +49,12 @@ internal sealed class SchemaMigration(UsersDatabase database, DatabaseRetries re
 
         await transaction.CommitAsync(cancellationToken);
         // Which server, beyond its address: a test run once saw a migration that no replica of the graph ever received.
+        var node = await database.GetNodeNameAsync(connection, cancellationToken);
         await using var identity = new NpgsqlCommand(
-            "SELECT coalesce(nullif(current_setting('replication.node_name', true), ''), current_setting('cluster_name')), " +
-            "(SELECT system_identifier FROM pg_control_system()), pg_current_wal_lsn()::text", connection);
+            "SELECT (SELECT system_identifier FROM pg_control_system()), pg_current_wal_lsn()::text", connection);
         await using var reader = await identity.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         logger.LogInformation("Schema is up to date on {Host}:{Port} ({Node}, system {SystemIdentifier}, WAL at {Lsn})",
-            connection.Host, connection.Port, reader.GetString(0), reader.GetInt64(1), reader.GetString(2));
+            connection.Host, connection.Port, node, reader.GetInt64(0), reader.GetString(1));
     }
 }

@@ -24,6 +24,7 @@ internal static class PostgresServerSettings
         yield return ("max_connections", "100");
         yield return ("password_encryption", "scram-sha-256");
         yield return ("log_line_prefix", "%m [%p] %q%u@%d ");
+        yield return ("log_statement", "ddl"); // Which node a schema change ran on, in that node's log.
         yield return ("wal_receiver_status_interval", "1s");
         if (settings.ReplicaApplyDelay > TimeSpan.Zero)
         {
