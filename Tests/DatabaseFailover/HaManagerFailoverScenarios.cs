@@ -43,8 +43,14 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
     }
 
     [Fact]
-    public Task Switchover_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins() =>
-        RunAsync(primary => $"switchover from {primary}", primary => HaManager.SwitchoverAsync(primary, Token));
+    public async Task Switchover_NothingAcknowledgedIsLost_WritesResume_TheFormerPrimaryRejoins_NoLogHoldsAPassword()
+    {
+        await RunAsync(primary => $"switchover from {primary}", primary => HaManager.SwitchoverAsync(primary, Token));
+
+        // Repointing a replica sets primary_conninfo, with the replication password, by DDL the nodes log (ALTER SYSTEM).
+        var leaks = await PasswordsInLogs.FindAsync(Graph.App, Token);
+        Assert.True(leaks.Count == 0, $"A password of the replica set is in these log lines: {string.Join(", ", leaks)}");
+    }
 
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
 

@@ -7,7 +7,8 @@ namespace Replication.Tests.Hardening;
 /// <summary>
 /// What this project configures for the database's roles and pg_hba, checked against the running nodes: the application
 /// role owns its database and nothing else, no other role may use that database, the replication role alone may stream,
-/// pg_hba admits 127.0.0.1 only, and the application role's sessions run with the timeouts the design relies on.
+/// pg_hba admits 127.0.0.1 only, the application role's sessions run with the timeouts the design relies on, and no
+/// resource's log holds a password.
 /// </summary>
 [Collection(SharedGraph.Name)]
 public sealed class LeastPrivilegeTests(GraphFixture graph)
@@ -135,6 +136,14 @@ public sealed class LeastPrivilegeTests(GraphFixture graph)
             async token => await graph.Database.QueryAsync<long>(primary, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'idle in transaction'", token) == 0,
             TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(100), cancellationToken);
         Assert.True(ended, "A session idle in a transaction outlived idle_in_transaction_session_timeout (1 s) by 30 s.");
+    }
+
+    [Fact]
+    public async Task NoResourceLogsAPasswordOfTheReplicaSet()
+    {
+        // The nodes log every DDL statement; the bootstrap's ALTER ROLE … PASSWORD must not be one of those logged.
+        var leaks = await PasswordsInLogs.FindAsync(graph.App, TestContext.Current.CancellationToken);
+        Assert.True(leaks.Count == 0, $"A password of the replica set is in these log lines: {string.Join(", ", leaks)}");
     }
 
     private async Task<NpgsqlConnection> OpenAsApplicationAsync(string applicationName = "tests", CancellationToken cancellationToken = default)

@@ -59,13 +59,15 @@ internal static class PostgresServerSettings
     public static IEnumerable<string> AsArguments(PostgresNode node, PostgresReplicaSetSettings settings, IReadOnlyDictionary<string, string> runtimeParameters) =>
         For(node, settings, runtimeParameters).SelectMany(setting => new[] { "-c", setting });
 
-    /// <summary>The libpq connection string a replica streams with, to <paramref name="primary"/> where the runtime lets it reach it.</summary>
-    public static async Task<string> PrimaryConnectionInfoAsync(PostgresNode follower, PostgresNode primary, CancellationToken cancellationToken)
+    /// <summary>
+    /// The libpq connection string a replica streams with, to <paramref name="primary"/> where the runtime lets it reach
+    /// it. It holds no password: PostgreSQL logs primary_conninfo whenever a reload changes it. The walreceiver's libpq
+    /// takes the replication password from the server's environment (<c>PGPASSWORD</c>), which every node's runtime sets.
+    /// </summary>
+    public static string PrimaryConnectionInfo(PostgresNode follower, PostgresNode primary)
     {
-        var replicaSet = follower.Parent;
-        var password = await replicaSet.ReplicationPassword.GetValueAsync(cancellationToken).ConfigureAwait(false);
-        var (host, port) = replicaSet.NodeRuntime.StreamingAddressOf(primary);
+        var (host, port) = follower.Parent.NodeRuntime.StreamingAddressOf(primary);
         return string.Create(CultureInfo.InvariantCulture,
-            $"host={host} port={port} user={PostgresReplicaSetResource.ReplicationUserName} password={password} application_name={follower.Name}");
+            $"host={host} port={port} user={PostgresReplicaSetResource.ReplicationUserName} application_name={follower.Name}");
     }
 }

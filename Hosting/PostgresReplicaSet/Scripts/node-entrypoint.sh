@@ -83,7 +83,7 @@ elif [ -f "$PGDATA/standby.signal" ]; then
         echo "$NODE_NAME: following $primary"
         sed -i '/^primary_conninfo\|^primary_slot_name/d' "$PGDATA/postgresql.auto.conf"
         cat >> "$PGDATA/postgresql.auto.conf" <<CONF
-primary_conninfo = 'host=${primary%:*} port=${primary##*:} user=$REPLICATION_USER password=$REPLICATION_PASSWORD application_name=$NODE_NAME'
+primary_conninfo = 'host=${primary%:*} port=${primary##*:} user=$REPLICATION_USER application_name=$NODE_NAME'
 primary_slot_name = '$REPLICATION_SLOT'
 CONF
     else
@@ -101,4 +101,7 @@ elif [ -n "$found" ]; then
     clone "$primary"
 fi
 
+# The walreceiver's libpq reads the replication password from here: primary_conninfo holds none, since PostgreSQL logs
+# it whenever a reload changes it (the supervisor repoints a running replica so).
+export PGPASSWORD="$REPLICATION_PASSWORD"
 exec postgres "$@"

@@ -85,7 +85,7 @@ internal sealed class SupervisorFailover : IDisposable
     public static async Task FollowAsync(PostgresNode follower, PostgresNode newPrimary, CancellationToken cancellationToken)
     {
         await using var connection = await PostgresConnections.OpenAdminAsync(follower, cancellationToken).ConfigureAwait(false);
-        var conninfo = await PostgresServerSettings.PrimaryConnectionInfoAsync(follower, newPrimary, cancellationToken).ConfigureAwait(false);
+        var conninfo = PostgresServerSettings.PrimaryConnectionInfo(follower, newPrimary);
         // ALTER SYSTEM takes no parameters and cannot run in a DO block (a transaction): the server quotes the values
         // itself (format's %L), and the statements it returns are run as they are.
         await using var quote = new NpgsqlCommand(

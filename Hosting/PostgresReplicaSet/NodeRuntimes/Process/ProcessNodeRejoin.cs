@@ -60,7 +60,7 @@ internal sealed class ProcessNodeRejoin(PostgresBinaries binaries, RunDirectory 
             ? File.ReadAllLines(autoConf).Where(line => !line.StartsWith("primary_conninfo", StringComparison.Ordinal)
                                                       && !line.StartsWith("primary_slot_name", StringComparison.Ordinal))
             : [];
-        var conninfo = await PostgresServerSettings.PrimaryConnectionInfoAsync(node, primary, cancellationToken).ConfigureAwait(false);
+        var conninfo = PostgresServerSettings.PrimaryConnectionInfo(node, primary);
         runDirectory.WritePrivateFile(autoConf, string.Join('\n', [
             .. kept,
             $"primary_conninfo = '{conninfo.Replace("'", "''", StringComparison.Ordinal)}'",

@@ -112,6 +112,8 @@ internal sealed class ProcessServerNodes(PostgresBinaries binaries, RunDirectory
         runDirectory.AddMemberDirectory(name, forServer: true);
         var resource = builder.AddExecutable(name, runDirectory.Launcher("postgres", binaries.Postgres, [], asServerUser: true), runDirectory.Path)
             .WithEndpoint(name: PostgresNode.EndpointName, scheme: "tcp", isProxied: false)
+            // For the walreceiver's libpq: primary_conninfo names no password (PostgresServerSettings.PrimaryConnectionInfo).
+            .WithEnvironment("PGPASSWORD", replicaSet.Resource.ReplicationPassword)
             .WithParentRelationship(replicaSet)
             .WithIconName("Database");
         var node = new PostgresNode(resource.Resource, replicaSet.Resource, index);

@@ -12,7 +12,9 @@
 \if :{?databases} \else \set databases '' \endif
 \if :{?replica_slots} \else \set replica_slots '' \endif
 
--- psql quotes the passwords (:'name'); a statement that fails is not logged, so they never reach the server log.
+-- psql quotes the passwords (:'name'); neither these statements (the nodes log DDL) nor one that fails is logged, so
+-- they never reach the server log.
+SET log_statement = none;
 SET log_min_error_statement = panic;
 -- With Sync the node already names its standbys, and none exists yet: these commits are durable locally only.
 SET synchronous_commit = local;
