@@ -44,7 +44,11 @@ public static class PromptHealthChecksExtensions
     }
 }
 
-/// <summary>A check asked again until it is healthy or its patience runs out; the last answer is the answer.</summary>
+/// <summary>
+/// A check asked again until it is healthy or its patience runs out; the last answer is the answer. A check that throws
+/// (a refused connection, say) is asked again too, and its last exception becomes the registration's failure status, as
+/// the health check service itself reports one.
+/// </summary>
 internal sealed class PromptHealthCheck(IHealthCheck inner, TimeSpan patience, TimeSpan interval, TimeProvider time) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -52,7 +56,16 @@ internal sealed class PromptHealthCheck(IHealthCheck inner, TimeSpan patience, T
         var started = time.GetTimestamp();
         while (true)
         {
-            var result = await inner.CheckHealthAsync(context, cancellationToken).ConfigureAwait(false);
+            HealthCheckResult result;
+            try
+            {
+                result = await inner.CheckHealthAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                result = new HealthCheckResult(context.Registration.FailureStatus, exception.Message, exception);
+            }
+
             if (result.Status == HealthStatus.Healthy || time.GetElapsedTime(started) + interval > patience)
             {
                 return result;

@@ -23,6 +23,32 @@ public sealed class PromptHealthChecksTests
     }
 
     [Fact]
+    public async Task ACheckThatThrowsUntilItIsReady_AnswersHealthyInOneRun()
+    {
+        var readyAfter = new FlakyCheck(unhealthyAnswers: 3, throws: true);
+        var health = HealthChecksOf(readyAfter, patience: TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(10));
+
+        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+        Assert.Equal(4, readyAfter.Calls);
+    }
+
+    [Fact]
+    public async Task ACheckThatKeepsThrowing_AnswersUnhealthyWithItsException_OnceItsPatienceRunsOut()
+    {
+        var never = new FlakyCheck(unhealthyAnswers: int.MaxValue, throws: true);
+        var health = HealthChecksOf(never, patience: TimeSpan.FromMilliseconds(200), interval: TimeSpan.FromMilliseconds(10));
+
+        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
+
+        var entry = Assert.Single(report.Entries).Value;
+        Assert.Equal(HealthStatus.Unhealthy, entry.Status);
+        Assert.IsType<InvalidOperationException>(entry.Exception);
+        Assert.True(never.Calls > 1, $"Asked {never.Calls} time(s) in one run.");
+    }
+
+    [Fact]
     public async Task ACheckThatStaysUnhealthy_AnswersUnhealthyWithItsReason_OnceItsPatienceRunsOut()
     {
         var never = new FlakyCheck(unhealthyAnswers: int.MaxValue);
@@ -59,13 +85,16 @@ public sealed class PromptHealthChecksTests
         return builder.Services.BuildServiceProvider().GetRequiredService<HealthCheckService>();
     }
 
-    private sealed class FlakyCheck(int unhealthyAnswers) : IHealthCheck
+    /// <summary>Unhealthy (or throwing, as a check whose connection is refused does) for its first answers, then healthy.</summary>
+    private sealed class FlakyCheck(int unhealthyAnswers, bool throws = false) : IHealthCheck
     {
         private int calls;
 
         public int Calls => calls;
 
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(Interlocked.Increment(ref calls) > unhealthyAnswers ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not yet"));
+            Interlocked.Increment(ref calls) > unhealthyAnswers ? Task.FromResult(HealthCheckResult.Healthy())
+            : throws ? throw new InvalidOperationException("not yet")
+            : Task.FromResult(HealthCheckResult.Unhealthy("not yet"));
     }
 }
