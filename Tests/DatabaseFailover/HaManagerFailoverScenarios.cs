@@ -82,7 +82,29 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
 }
 
 [Collection(SyncDurabilityGraph.Name)]
-public sealed class SupervisorFailoverScenarios(SyncDurabilityGraph graph) : HaManagerFailoverScenarios<SyncDurabilityGraph>(graph);
+public sealed class SupervisorFailoverScenarios(SyncDurabilityGraph graph) : HaManagerFailoverScenarios<SyncDurabilityGraph>(graph)
+{
+    /// <summary>
+    /// A promotion repoints the replicas that run; one stopped meanwhile starts again on its old primary_conninfo. The
+    /// supervisor points such a stray replica at the primary (Patroni's replicas follow the leader whenever they start).
+    /// </summary>
+    [Fact]
+    public async Task AReplicaStoppedDuringASwitchover_StreamsFromTheNewPrimaryOnceStarted()
+    {
+        var primary = await Graph.Database.FindPrimaryAsync(Token);
+        var stopped = HaManager.ReplicaSet.Nodes.Select(node => node.Name).Last(name => name != primary);
+        await HaManager.WaitForSynchronousStandbyAsync(Token);
+        await HaManager.ExecuteAsync(stopped, KnownResourceCommands.StopCommand, Token);
+
+        await HaManager.SwitchoverAsync(primary, Token);
+        var newPrimary = await Graph.Database.FindPrimaryAsync(Token);
+        Assert.NotEqual(stopped, newPrimary);
+        await HaManager.ExecuteAsync(stopped, KnownResourceCommands.StartCommand, Token);
+
+        await NodeStatusReport.OnFailureAsync(Graph, () => Graph.Database.WaitForStandbysAsync(newPrimary, [stopped], HaManager.FailoverBound, Token));
+        await NodeStatusReport.OnFailureAsync(Graph, () => HaManager.RejoinAsync(primary, newPrimary, Token));
+    }
+}
 
 [Collection(PatroniGraph.Name)]
 public sealed class PatroniFailoverTests(PatroniGraph graph) : PatroniFailoverScenarios<PatroniGraph>(graph);

@@ -16,6 +16,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
     private static readonly TimeSpan RejoinTimeout = TimeSpan.FromMinutes(2);
 
     private readonly SupervisorFailover failover = new();
+    private readonly StrayReplicas strayReplicas = new();
 
     /// <summary>The supervisor's moves, and its record of the primary.</summary>
     internal SupervisorFailover Failover => failover;
@@ -65,6 +66,10 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
         else if (supervised && replicaSet.IsOpen)
         {
             await Loop.SuperviseAsync(context, primary, observations.GetValueOrDefault(primary)?.AcceptsWrites == true, cancellationToken).ConfigureAwait(false);
+            if (publish && failover.CurrentPrimary == primary)
+            {
+                await strayReplicas.RepointAsync(context, primary, observations, cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 
