@@ -10,22 +10,12 @@ namespace Replication.Tests.Configuration;
 /// </summary>
 public sealed class PromptHealthChecksTests
 {
-    [Fact]
-    public async Task ACheckThatTurnsHealthyWithinItsPatience_AnswersHealthyInOneRun()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // as a check whose connection is refused does
+    public async Task ACheckThatTurnsHealthyWithinItsPatience_AnswersHealthyInOneRun(bool throwsUntilThen)
     {
-        var readyAfter = new FlakyCheck(unhealthyAnswers: 3);
-        var health = HealthChecksOf(readyAfter, patience: TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(10));
-
-        var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
-
-        Assert.Equal(HealthStatus.Healthy, report.Status);
-        Assert.Equal(4, readyAfter.Calls);
-    }
-
-    [Fact]
-    public async Task ACheckThatThrowsUntilItIsReady_AnswersHealthyInOneRun()
-    {
-        var readyAfter = new FlakyCheck(unhealthyAnswers: 3, throws: true);
+        var readyAfter = new FlakyCheck(unhealthyAnswers: 3, throwsUntilThen);
         var health = HealthChecksOf(readyAfter, patience: TimeSpan.FromSeconds(30), interval: TimeSpan.FromMilliseconds(10));
 
         var report = await health.CheckHealthAsync(TestContext.Current.CancellationToken);
