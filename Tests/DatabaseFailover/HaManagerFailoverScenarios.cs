@@ -48,8 +48,7 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
         await RunAsync(primary => $"switchover from {primary}", primary => HaManager.SwitchoverAsync(primary, Token));
 
         // Repointing a replica sets primary_conninfo, with the replication password, by DDL the nodes log (ALTER SYSTEM).
-        var leaks = await PasswordsInLogs.FindAsync(Graph.App, Token);
-        Assert.True(leaks.Count == 0, $"A password of the replica set is in these log lines: {string.Join(", ", leaks)}");
+        await PasswordsInLogs.AssertNoneAsync(Graph, Token);
     }
 
     protected static CancellationToken Token => TestContext.Current.CancellationToken;
