@@ -24,26 +24,28 @@ internal static class ResponseReadAhead
         }
 
         var source = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var body = new MemoryStream(declared is { } length ? (int)length : 0);
         var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        HttpContent readAhead;
+        long length;
         bool ended;
         try
         {
-            while (true)
+            // Most answers end within the first chunk: they are copied out once, at their length, with no stream.
+            var first = (int)Math.Min(chunk.Length, limit + 1L);
+            length = await ReadChunksAsync(source, chunk, first, cancellationToken).ConfigureAwait(false);
+            if (length < first)
             {
-                var read = await ReadChunkAsync(source, chunk, cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    ended = true;
-                    break;
-                }
-
-                body.Write(chunk, 0, read);
-                if (body.Length > limit)
-                {
-                    ended = false;
-                    break;
-                }
+                ended = true;
+                readAhead = new ByteArrayContent(chunk.AsSpan(0, (int)length).ToArray());
+            }
+            else
+            {
+                var body = new MemoryStream(declared is { } size ? (int)size : chunk.Length * 2);
+                body.Write(chunk, 0, (int)length);
+                ended = await ReadRestAsync(source, body, chunk, limit, cancellationToken).ConfigureAwait(false);
+                length = body.Length;
+                body.Position = 0;
+                readAhead = new StreamContent(ended ? body : new ReadAheadStream(body, source));
             }
         }
         finally
@@ -51,17 +53,17 @@ internal static class ResponseReadAhead
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
-        body.Position = 0;
-        var readAhead = new StreamContent(ended ? body : new ReadAheadStream(body, source));
         foreach (var (name, values) in content.Headers.NonValidated)
         {
-            readAhead.Headers.TryAddWithoutValidation(name, values);
+            _ = values.Count == 1
+                ? readAhead.Headers.TryAddWithoutValidation(name, values.ToString())
+                : readAhead.Headers.TryAddWithoutValidation(name, values);
         }
 
         if (ended)
         {
             // Whole: it goes out with its length (a HEAD's declared one kept), and the connection back to the pool.
-            readAhead.Headers.ContentLength ??= body.Length;
+            readAhead.Headers.ContentLength ??= length;
             response.Headers.TransferEncodingChunked = null;
             content.Dispose();
         }
@@ -69,16 +71,51 @@ internal static class ResponseReadAhead
         response.Content = readAhead;
     }
 
+    /// <summary>Fills <paramref name="chunk"/> up to <paramref name="count"/> bytes, or until the body ends; returns how much it holds.</summary>
+    private static async ValueTask<int> ReadChunksAsync(Stream source, byte[] chunk, int count, CancellationToken cancellationToken)
+    {
+        var filled = 0;
+        while (filled < count)
+        {
+            var read = await ReadChunkAsync(source, chunk.AsMemory(filled, count - filled), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            filled += read;
+        }
+
+        return filled;
+    }
+
+    /// <summary>Appends the body to <paramref name="body"/> until it ends (true) or passes <paramref name="limit"/> (false).</summary>
+    private static async ValueTask<bool> ReadRestAsync(Stream source, MemoryStream body, byte[] chunk, int limit, CancellationToken cancellationToken)
+    {
+        while (body.Length <= limit)
+        {
+            var read = await ReadChunkAsync(source, chunk, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return true;
+            }
+
+            body.Write(chunk, 0, read);
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// A body cut off surfaces from the connection's stream as an <see cref="IOException"/>, which the failover predicates
     /// do not count as a transport failure, unlike the <see cref="HttpRequestException"/> a service dying before its
     /// headers gives: so it is raised as one.
     /// </summary>
-    private static async ValueTask<int> ReadChunkAsync(Stream source, byte[] chunk, CancellationToken cancellationToken)
+    private static async ValueTask<int> ReadChunkAsync(Stream source, Memory<byte> chunk, CancellationToken cancellationToken)
     {
         try
         {
-            return await source.ReadAsync(chunk.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false);
+            return await source.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException exception)
         {
