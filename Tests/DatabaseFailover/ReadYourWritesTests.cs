@@ -47,12 +47,43 @@ public sealed class ReadYourWritesTests(DelayedReplicasGraph graph)
         Assert.False(withoutToken.Valid);
     }
 
-    private async Task<HistoryReport> SessionHistoryAsync(SessionReads reads, CancellationToken cancellationToken)
+    /// <summary>
+    /// The monotonic-reads negative control, on real replicas: one of them stops replaying (<c>pg_wal_replay_pause</c>),
+    /// so a client that found an earlier write of its own on the other one can, reading it again without the token, land
+    /// on the paused one and find nothing. The checker must say so.
+    /// </summary>
+    [Fact]
+    public async Task TheSessionChecker_FindsMonotonicReadsViolations_WhenOneReplicaStopsReplaying()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        var primary = await graph.Database.FindPrimaryAsync(cancellationToken);
+        var paused = graph.Database.Nodes.Select(node => node.Name).Last(name => name != primary);
+        await graph.Database.QueryAsync<bool>(paused, "SELECT true FROM pg_wal_replay_pause()", cancellationToken);
+        HistoryReport report;
+        try
+        {
+            report = await SessionHistoryAsync(SessionReads.WithoutToken, cancellationToken, minimumReads: 600);
+            // Recovery pauses once it has WAL to replay, which the history's writes gave it.
+            Assert.Equal("paused", await graph.Database.QueryAsync<string>(paused, "SELECT pg_get_wal_replay_pause_state()", cancellationToken));
+        }
+        finally
+        {
+            await graph.Database.QueryAsync<bool>(paused, "SELECT true FROM pg_wal_replay_resume()", CancellationToken.None);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"{paused} paused: {report.Session}");
+        Assert.True(report.Session.Reads.Any(read => read.Node == paused), $"No read was served by the paused replica {paused}:\n{report}");
+        Assert.True(report.Session.Count(SessionViolationKind.MonotonicReads) > 0,
+            $"No client found less than it had found before, with {paused} frozen in the past: the session checker is blind to monotonic reads.\n{report}");
+        Assert.False(report.Valid);
+    }
+
+    private async Task<HistoryReport> SessionHistoryAsync(SessionReads reads, CancellationToken cancellationToken, int minimumReads = 100)
     {
         Action<string> output = line => TestContext.Current.TestOutputHelper?.WriteLine(line);
         await using var run = await HistoryRun.StartAsync(graph, new UniqueWriteOptions { SessionReads = reads }, output, cancellationToken);
-        await Poll.UntilOrThrowAsync(_ => Task.FromResult(run.History.Reads.Count >= 100), HistoryRun.AcknowledgementTimeout, TimeSpan.FromMilliseconds(20),
-            "100 reads of the clients' own writes", cancellationToken);
+        await Poll.UntilOrThrowAsync(_ => Task.FromResult(run.History.Reads.Count >= minimumReads), HistoryRun.AcknowledgementTimeout, TimeSpan.FromMilliseconds(20),
+            $"{minimumReads} reads of the clients' own writes", cancellationToken);
         return await run.FinishAsync(cancellationToken);
     }
 
