@@ -32,7 +32,7 @@ public sealed class HaManager(DistributedApplication app)
     /// <summary>A planned handover from <paramref name="primary"/> to a standby: its Switchover command.</summary>
     public async Task SwitchoverAsync(string primary, CancellationToken cancellationToken)
     {
-        await WaitForSynchronousStandbyAsync(cancellationToken);
+        await WaitForSynchronousStandbyAsync(primary, cancellationToken);
         await ExecuteAsync(primary, PostgresNodeCommands.Switchover, cancellationToken);
     }
 
@@ -86,19 +86,33 @@ public sealed class HaManager(DistributedApplication app)
     }
 
     /// <summary>
-    /// With <c>Sync</c>, waits until a standby is synchronous again (<c>sync</c> under Patroni, <c>quorum</c> under the
-    /// supervisor's <c>ANY 1</c>), which after a failover or a rejoin takes a moment. Until then the set is not at full
-    /// strength: Patroni in synchronous mode promotes only its synchronous standby, and refuses a switchover (412).
+    /// With <c>Sync</c>, waits until a standby of <paramref name="primary"/> is synchronous again (<c>sync</c> under
+    /// Patroni, <c>quorum</c> under the supervisor's <c>ANY 1</c>), which after a failover or a rejoin takes a moment.
+    /// Until then the set is not at full strength: Patroni in synchronous mode promotes only its synchronous standby, and
+    /// refuses a switchover (412). The primary itself never counts: just after a failover the dashboard may still show it
+    /// as the former primary's synchronous standby.
     /// </summary>
-    public Task WaitForSynchronousStandbyAsync(CancellationToken cancellationToken) =>
-        ReplicaSet.Settings.Durability == PostgresDurability.Sync && ReplicaSet.Nodes.Count > 1
-            ? Poll.UntilOrThrowAsync(_ => Task.FromResult(IsSynchronousStandbyNamed),
-                FailoverBound, TimeSpan.FromMilliseconds(200), "a synchronous standby", cancellationToken)
+    public Task WaitForSynchronousStandbyAsync(string primary, CancellationToken cancellationToken) =>
+        HasSynchronousStandbys
+            ? Poll.UntilOrThrowAsync(_ => Task.FromResult(ReplicaSet.Nodes.Any(node => node.Name != primary && IsSynchronous(node.Name))),
+                FailoverBound, TimeSpan.FromMilliseconds(200), $"a synchronous standby of {primary}", cancellationToken)
             : Task.CompletedTask;
 
+    /// <summary>As <see cref="WaitForSynchronousStandbyAsync(string, CancellationToken)"/>, for the primary the set has now.</summary>
+    public async Task WaitForSynchronousStandbyAsync(CancellationToken cancellationToken)
+    {
+        if (HasSynchronousStandbys)
+        {
+            await WaitForSynchronousStandbyAsync(await database.FindPrimaryAsync(cancellationToken), cancellationToken);
+        }
+    }
+
+    private bool HasSynchronousStandbys => ReplicaSet.Settings.Durability == PostgresDurability.Sync && ReplicaSet.Nodes.Count > 1;
+
     /// <summary>Whether a node is a synchronous standby now, as the dashboard last showed it.</summary>
-    public bool IsSynchronousStandbyNamed =>
-        ReplicaSet.Nodes.Any(node => app.SnapshotOf(node.Name).PropertyValue(ReplicaSetProperties.SyncState) is "sync" or "quorum");
+    public bool IsSynchronousStandbyNamed => ReplicaSet.Nodes.Any(node => IsSynchronous(node.Name));
+
+    private bool IsSynchronous(string node) => app.SnapshotOf(node).PropertyValue(ReplicaSetProperties.SyncState) is "sync" or "quorum";
 
     /// <summary>Every node that accepts writes now, asked all at once: more than one is a split brain.</summary>
     public Task<IReadOnlyList<string>> WritableNodesAsync(CancellationToken cancellationToken) => database.WritableNodesAsync(cancellationToken);

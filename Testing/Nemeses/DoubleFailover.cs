@@ -19,8 +19,17 @@ public sealed class DoubleFailover : Nemesis
     public override async Task StartAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         promotedAt.Clear();
+        string? promotedFirst = null;
         for (var failover = 1; failover <= 2; failover++)
         {
+            if (promotedFirst is not null)
+            {
+                // Under Sync the second kill waits for the new primary's synchronous standby, as Patroni promotes only a
+                // standby its /sync key names: a primary lost before it has one is, rightly, not replaced.
+                await context.HaManager.WaitForSynchronousStandbyAsync(promotedFirst, cancellationToken);
+                context.Log($"{promotedFirst} has a synchronous standby");
+            }
+
             var kill = new KillPrimary();
             await kill.StartAsync(context, cancellationToken);
             await kill.StopAsync(context, cancellationToken);
@@ -29,6 +38,7 @@ public sealed class DoubleFailover : Nemesis
             await Poll.UntilOrThrowAsync(_ => Task.FromResult(context.History.AcknowledgedSince(promoted) > 0), WritesResumeTimeout,
                 TimeSpan.FromMilliseconds(50), $"a write acknowledged through {kill.Promoted}", cancellationToken);
             context.Log($"writes resumed through {kill.Promoted}");
+            promotedFirst = kill.Promoted;
         }
     }
 

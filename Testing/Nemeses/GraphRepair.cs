@@ -56,7 +56,7 @@ public static class GraphRepair
 
             await database.WaitForStandbysAsync(primary!, others, haManager.RejoinBound, cancellationToken);
         });
-        await haManager.WaitForSynchronousStandbyAsync(cancellationToken);
+        await haManager.WaitForSynchronousStandbyAsync(primary!, cancellationToken);
 
         await graph.RestoreAppAsync(log, cancellationToken).ConfigureAwait(false);
     }

@@ -60,7 +60,7 @@ public abstract class HaManagerFailoverScenarios<TGraph>(TGraph graph) : GraphSc
         // no standby is named is, rightly, not replaced (PrimaryNodeKilledWhileNoStandbyIsSynchronous).
         var result = await DatabaseFailoverScenario.FaultPrimaryUnderWritesAsync(Graph, describe, async primary =>
         {
-            await HaManager.WaitForSynchronousStandbyAsync(Token);
+            await HaManager.WaitForSynchronousStandbyAsync(primary, Token);
             await inject(primary);
         }, HaManager.FailoverBound, Token);
         var formerPrimary = result.FormerPrimary;
@@ -92,7 +92,7 @@ public sealed class SupervisorFailoverScenarios(SyncDurabilityGraph graph) : HaM
     {
         var primary = await Graph.Database.FindPrimaryAsync(Token);
         var stopped = HaManager.ReplicaSet.Nodes.Select(node => node.Name).Last(name => name != primary);
-        await HaManager.WaitForSynchronousStandbyAsync(Token);
+        await HaManager.WaitForSynchronousStandbyAsync(primary, Token);
         await HaManager.ExecuteAsync(stopped, KnownResourceCommands.StopCommand, Token);
 
         await HaManager.SwitchoverAsync(primary, Token);

@@ -1,15 +1,16 @@
 namespace Replication.Tests.Kit;
 
 /// <summary>
-/// The failover scenarios' graph under Patroni: synchronous (<c>synchronous_mode_strict</c>), two replicas, and three
-/// etcd members, so one can be lost without losing the quorum. The supervisor's counterpart is
+/// The failover scenarios' graph under Patroni: synchronous (<c>synchronous_mode_strict</c>), three replicas (so two
+/// failovers in a row still leave a standby to be synchronous), and three etcd members, so one can be lost without
+/// losing the quorum. The supervisor's counterpart is
 /// <see cref="SyncDurabilityGraph"/>: the same scenarios run on both (<c>HaManagerFailoverScenarios</c>).
 /// </summary>
 public sealed class PatroniGraph : GraphFixture
 {
     public const string Name = "Patroni";
 
-    protected override IEnumerable<string> GraphArguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:EtcdMembers=3"];
+    protected override IEnumerable<string> GraphArguments => ["--Postgres:HaManager=Patroni", "--Postgres:Durability=Sync", "--Postgres:Replicas=3", "--Postgres:EtcdMembers=3"];
 
     /// <summary>On processes, Patroni and etcd are the machine's own programs: without them the scenarios skip, saying what to install.</summary>
     protected override async Task<string?> PrepareAsync()
@@ -25,7 +26,8 @@ public sealed class PatroniGraph : GraphFixture
 
 /// <summary>
 /// The same failover scenarios' graph under Patroni on containers: every node runs Patroni, and every etcd member runs,
-/// in a container of the offline image (which has Patroni and etcd), with synchronous replication and three etcd members.
+/// in a container of the offline image (which has Patroni and etcd), with synchronous replication, three replicas and
+/// three etcd members.
 /// With data volumes, as any real deployment of Patroni: a killed node's container is made anew when it starts again,
 /// and its data must survive that, as a machine's disk survives a crash.
 /// </summary>
@@ -33,5 +35,5 @@ public sealed class PatroniOnContainersGraph : DataVolumesGraphFixture
 {
     public const string Name = "Patroni on containers";
 
-    protected override IEnumerable<string> ContainerArguments => [.. base.ContainerArguments, "--Postgres:HaManager=Patroni", "--Postgres:EtcdMembers=3"];
+    protected override IEnumerable<string> ContainerArguments => [.. base.ContainerArguments, "--Postgres:HaManager=Patroni", "--Postgres:Replicas=3", "--Postgres:EtcdMembers=3"];
 }
