@@ -11,10 +11,6 @@ namespace Replication.Tests.Durability;
 [Collection(PatroniOnContainersGraph.Name)]
 public sealed class PartitionScenarios(PatroniOnContainersGraph graph) : GraphScenarios<PatroniOnContainersGraph>(graph)
 {
-    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
-
-    private static Action<string> Output => line => TestContext.Current.TestOutputHelper?.WriteLine(line);
-
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();

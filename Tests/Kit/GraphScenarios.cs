@@ -10,6 +10,12 @@ public abstract class GraphScenarios<TGraph>(TGraph graph) : IAsyncLifetime
 {
     protected TGraph Graph { get; } = graph;
 
+    /// <summary>The running test's cancellation (its time limit).</summary>
+    protected static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
+
+    /// <summary>Writes a line to the running test's output, as nemeses and repairs log.</summary>
+    protected static Action<string> Output => line => TestContext.Current.TestOutputHelper?.WriteLine(line);
+
     public virtual ValueTask InitializeAsync()
     {
         Graph.SkipUnlessBooted();

@@ -62,6 +62,49 @@ internal sealed class SupervisorFailover : IDisposable
     }
 
     /// <summary>
+    /// Fences every node other than <paramref name="primary"/> that accepts writes while the primary does too (in
+    /// <paramref name="observations"/>, what every running node said this tick): one promoted behind the supervisor's back
+    /// (<c>pg_promote</c>, a trigger file, a hand), which clients may write to though no standby follows it, and which a
+    /// later failover could take for the newest primary. Nothing is fenced once a promotion has moved the primary, nor
+    /// while the primary does not answer: a promotion whose answer was lost is finished by the next failover instead.
+    /// </summary>
+    public async Task FenceOtherWritersAsync(
+        ReplicaSetContext context, PostgresNode primary, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    {
+        if (observations.GetValueOrDefault(primary) is not { AcceptsWrites: true })
+        {
+            return;
+        }
+
+        var others = observations.Where(observation => observation.Key != primary && observation.Value.AcceptsWrites).Select(observation => observation.Key).ToList();
+        if (others.Count == 0)
+        {
+            return;
+        }
+
+        await oneAtATime.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (this.primary != primary)
+            {
+                return;
+            }
+
+            foreach (var other in others)
+            {
+                context.Log.LogError("{Other} accepts writes beside the primary {Primary}: it was promoted behind the supervisor's back. Fencing it", other.Name, primary.Name);
+                // Killed first: a stop lets its open sessions go on writing while it waits for them (seconds, seen here).
+                await context.ReplicaSet.NodeRuntime.KillPostmasterAsync(other, context.Services, cancellationToken).ConfigureAwait(false);
+                await FenceAsync(context, other, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            oneAtATime.Release();
+        }
+    }
+
+    /// <summary>
     /// Makes <paramref name="candidate"/> the primary. A primary that is still running is stopped first (a switchover,
     /// which loses nothing); a dead one is fenced (a failover).
     /// </summary>

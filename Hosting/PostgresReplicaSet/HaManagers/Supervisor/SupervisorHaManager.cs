@@ -8,7 +8,8 @@ namespace Replication.Hosting.PostgresReplicaSet;
 /// <summary>
 /// The dev supervisor: the HA manager that runs inside the AppHost. Its nodes run PostgreSQL itself; it finds the
 /// primary among them, promotes the most advanced replica when the primary has been unreachable for
-/// <see cref="PostgresSupervisorSettings.FailoverAfter"/>, repoints the other replicas and fences the old primary. It
+/// <see cref="PostgresSupervisorSettings.FailoverAfter"/>, repoints the other replicas and fences the old primary, and
+/// fences any other node that takes writes beside the primary. It
 /// fails nothing over when the AppHost is not running: in production that is Patroni's job.
 /// </summary>
 internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) : IPostgresHaManager
@@ -68,6 +69,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
             await Loop.SuperviseAsync(context, primary, observations.GetValueOrDefault(primary)?.AcceptsWrites == true, cancellationToken).ConfigureAwait(false);
             if (publish && failover.CurrentPrimary == primary)
             {
+                await failover.FenceOtherWritersAsync(context, primary, observations, cancellationToken).ConfigureAwait(false);
                 await strayReplicas.RepointAsync(context, primary, observations, cancellationToken).ConfigureAwait(false);
             }
         }
