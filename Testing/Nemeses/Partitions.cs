@@ -2,43 +2,68 @@ namespace Replication.Testing;
 
 /// <summary>
 /// A partition nemesis: members of the graph cut from each other by the network (<see cref="NetworkPartition"/>), while
-/// clients still reach every one; stopped by healing the cut. Needs a graph on containers, and root.
+/// clients still reach every one; stopped by healing every cut. Needs a graph on containers, and root.
 /// </summary>
 public abstract class Partition : Nemesis
 {
-    private NetworkPartition? partition;
+    private readonly List<NetworkPartition> cuts = [];
 
-    /// <summary>When the cut took effect, on the history's clock.</summary>
+    /// <summary>When the cuts took effect, on the history's clock.</summary>
     public TimeSpan? CutAt { get; private set; }
 
-    /// <summary>The two sides to cut apart, as the graph stands when the nemesis starts.</summary>
-    protected abstract Task<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)> SidesAsync(NemesisContext context, CancellationToken cancellationToken);
+    /// <summary>
+    /// The cuts to make, as the graph stands when the nemesis starts: each cuts every member of one side from every member
+    /// of the other. Two halves are one cut; a ring is several.
+    /// </summary>
+    protected abstract Task<IReadOnlyList<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)>> CutsAsync(NemesisContext context, CancellationToken cancellationToken);
 
     public override async Task StartAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var (side, otherSide) = await SidesAsync(context, cancellationToken);
-        if (side.Count == 0 || otherSide.Count == 0)
+        var planned = await CutsAsync(context, cancellationToken);
+        if (planned.Count == 0 || planned.Any(cut => cut.Side.Count == 0 || cut.OtherSide.Count == 0))
         {
-            throw new InvalidOperationException($"{Name}: one side is empty ([{string.Join(", ", side)}] and [{string.Join(", ", otherSide)}]).");
+            throw new InvalidOperationException($"{Name}: nothing to cut ({string.Join("; ", planned.Select(cut => $"[{string.Join(", ", cut.Side)}] from [{string.Join(", ", cut.OtherSide)}]"))}).");
         }
 
-        partition = await context.PartitionAsync(side, otherSide, cancellationToken);
+        try
+        {
+            foreach (var (side, otherSide) in planned)
+            {
+                cuts.Add(await context.PartitionAsync(side, otherSide, cancellationToken));
+            }
+        }
+        catch
+        {
+            await HealAsync();
+            throw;
+        }
+
         CutAt = context.History.Elapsed;
-        context.Log(partition.Description);
+        context.Log(string.Join("; ", cuts.Select(cut => cut.Description)));
     }
 
     public override async Task StopAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (partition is null)
+        if (cuts.Count == 0)
         {
             return;
         }
 
-        await partition.HealAsync();
-        context.Log($"healed: {partition.Description}");
-        partition = null;
+        var healed = string.Join("; ", cuts.Select(cut => cut.Description));
+        await HealAsync();
+        context.Log($"healed: {healed}");
+    }
+
+    private async Task HealAsync()
+    {
+        foreach (var cut in cuts)
+        {
+            await cut.HealAsync();
+        }
+
+        cuts.Clear();
     }
 
     /// <summary>Every running node and every consensus member (Patroni's etcd), by resource name.</summary>
@@ -59,11 +84,11 @@ public abstract class PartitionPrimary : Partition
     /// <summary>The members the primary is cut from.</summary>
     protected abstract IReadOnlyList<string> OtherSide(NemesisContext context, string primary);
 
-    protected override async Task<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)> SidesAsync(NemesisContext context, CancellationToken cancellationToken)
+    protected override async Task<IReadOnlyList<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)>> CutsAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         Primary = await context.Graph.Database.FindPrimaryAsync(cancellationToken);
-        return ([Primary], OtherSide(context, Primary));
+        return [([Primary], OtherSide(context, Primary))];
     }
 }
 
@@ -97,11 +122,43 @@ public sealed class PartitionRandomHalves(int seed) : Partition
 {
     public override string Name => $"cut the members into two random halves (seed {seed})";
 
-    protected override Task<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)> SidesAsync(NemesisContext context, CancellationToken cancellationToken)
+    protected override Task<IReadOnlyList<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)>> CutsAsync(NemesisContext context, CancellationToken cancellationToken)
     {
         var members = Members(context).ToArray();
         new Random(seed).Shuffle(members);
         var half = members.Length / 2;
-        return Task.FromResult<(IReadOnlyList<string>, IReadOnlyList<string>)>(([.. members[..half].Order()], [.. members[half..].Order()]));
+        return Task.FromResult<IReadOnlyList<(IReadOnlyList<string>, IReadOnlyList<string>)>>([([.. members[..half].Order()], [.. members[half..].Order()])]);
+    }
+}
+
+/// <summary>
+/// Jepsen's majorities ring: every running node and consensus member, shuffled by <paramref name="seed"/> into a ring,
+/// each one reaching only the members nearest it on either side, enough to make a majority with itself. Every member
+/// sees a majority, and no two see the same one: each node's view of etcd and of its peers differs from every other's.
+/// </summary>
+public sealed class PartitionMajoritiesRing(int seed) : Partition
+{
+    public override string Name => $"cut the members into a majorities ring (seed {seed})";
+
+    protected override Task<IReadOnlyList<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)>> CutsAsync(NemesisContext context, CancellationToken cancellationToken)
+    {
+        var ring = Members(context).ToArray();
+        new Random(seed).Shuffle(ring);
+        return Task.FromResult(Ring(ring));
+    }
+
+    /// <summary>
+    /// The cuts of a ring: each member keeps the <c>reach</c> nearest on either side, enough that with itself they are a
+    /// majority, and is cut from every member further away.
+    /// </summary>
+    private static IReadOnlyList<(IReadOnlyList<string> Side, IReadOnlyList<string> OtherSide)> Ring(string[] ring)
+    {
+        var majority = ring.Length / 2 + 1;
+        var reach = majority / 2;
+        int Distance(int one, int other) => Math.Min(other - one, ring.Length - (other - one));
+        return [.. Enumerable.Range(0, ring.Length)
+            .Select(one => (Side: (IReadOnlyList<string>)[ring[one]],
+                OtherSide: (IReadOnlyList<string>)[.. Enumerable.Range(one + 1, ring.Length - one - 1).Where(other => Distance(one, other) > reach).Select(other => ring[other])]))
+            .Where(cut => cut.OtherSide.Count > 0)];
     }
 }

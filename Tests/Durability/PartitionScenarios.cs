@@ -62,30 +62,41 @@ public sealed class PartitionScenarios(PatroniOnContainersGraph graph) : GraphSc
     /// REPLICATION_NEMESIS_SEED replays another draw.
     /// </summary>
     [Fact]
-    public async Task RandomHalves_HeldPastTheLeaderLock_ThenHealed_NoAcknowledgedWriteIsLost()
+    public Task RandomHalves_HeldPastTheLeaderLock_ThenHealed_NoAcknowledgedWriteIsLost() =>
+        HeldPastTheLeaderLockThenHealedAsync(seed => new PartitionRandomHalves(seed));
+
+    /// <summary>
+    /// Jepsen's majorities ring, the same way: every member sees a majority of the others, and no two see the same one,
+    /// so each Patroni sees its own part of etcd and of its peers.
+    /// </summary>
+    [Fact]
+    public Task MajoritiesRing_HeldPastTheLeaderLock_ThenHealed_NoAcknowledgedWriteIsLost() =>
+        HeldPastTheLeaderLockThenHealedAsync(seed => new PartitionMajoritiesRing(seed));
+
+    private async Task HeldPastTheLeaderLockThenHealedAsync(Func<int, Partition> partitionOf)
     {
         var seed = NemesisSchedule.SeedFromEnvironment(DurabilityScenarios<PatroniOnContainersGraph>.RandomScheduleSeed);
-        Output($"Random halves seed {seed} (replay with REPLICATION_NEMESIS_SEED={seed}).");
+        var partition = partitionOf(seed);
+        Output($"{partition.Name} (replay with REPLICATION_NEMESIS_SEED={seed}).");
         await using var run = await HistoryRun.StartAsync(Graph, output: Output, cancellationToken: CancellationToken);
         await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
 
-        var halves = new PartitionRandomHalves(seed);
         var held = TimeSpan.FromSeconds(Graph.Database.ReplicaSet.Settings.Patroni!.Ttl + 10);
         TimeSpan healedAt = default;
         await new NemesisSchedule()
-            .Start(halves).Hold(held)
+            .Start(partition).Hold(held)
             .Then("the hold ends", (context, _) =>
             {
                 healedAt = context.History.Elapsed;
                 return Task.CompletedTask;
             })
-            .Stop(halves)
+            .Stop(partition)
             .RunAsync(run.Nemeses, CancellationToken);
         var report = await run.FinishAsync(CancellationToken);
 
         var during = report.Operations.Select(checkedOperation => checkedOperation.Operation)
-            .Where(operation => operation.CompletedAt > halves.CutAt && operation.CompletedAt < healedAt).ToList();
-        Output($"While the halves were cut ({halves.CutAt?.TotalSeconds:F1}–{healedAt.TotalSeconds:F1} s): {during.Count(operation => operation.Outcome == OperationOutcome.Ok)} writes acknowledged, " +
+            .Where(operation => operation.CompletedAt > partition.CutAt && operation.CompletedAt < healedAt).ToList();
+        Output($"While cut ({partition.CutAt?.TotalSeconds:F1}–{healedAt.TotalSeconds:F1} s): {during.Count(operation => operation.Outcome == OperationOutcome.Ok)} writes acknowledged, " +
                $"{during.Count(operation => operation.Outcome != OperationOutcome.Ok)} not.");
         Assert.True(report.Valid, $"Seed {seed}: acknowledged writes were lost, or failed writes were stored:\n{report}");
         HistoryAssert.EveryWriteResolved(report);
