@@ -79,12 +79,11 @@ public sealed class NetworkPartition
                 await partition.AddRuleAsync(one, ["OUTPUT", "-d", other.Address, "-j", "DROP"], cancellationToken);
             }
 
-            foreach (var member in left)
+            // Each probe of a working cut waits out its connect timeout: all at once.
+            var connects = await Task.WhenAll(left.Select(member => ConnectsAsync(member, right[0].Address, probePort, cancellationToken)));
+            if (left.Zip(connects).FirstOrDefault(probe => probe.Second).First is { } through)
             {
-                if (await ConnectsAsync(member, right[0].Address, probePort, cancellationToken))
-                {
-                    throw new InvalidOperationException($"{member} still connects to {right[0]}:{probePort} after the cut.");
-                }
+                throw new InvalidOperationException($"{through} still connects to {right[0]}:{probePort} after the cut.");
             }
         }
         catch

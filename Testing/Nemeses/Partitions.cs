@@ -26,18 +26,20 @@ public abstract class Partition : Nemesis
             throw new InvalidOperationException($"{Name}: nothing to cut ({string.Join("; ", planned.Select(cut => $"[{string.Join(", ", cut.Side)}] from [{string.Join(", ", cut.OtherSide)}]"))}).");
         }
 
+        // All at once: each cut waits out a connect timeout to prove itself.
+        var making = planned.Select(cut => context.PartitionAsync(cut.Side, cut.OtherSide, cancellationToken)).ToList();
         try
         {
-            foreach (var (side, otherSide) in planned)
-            {
-                cuts.Add(await context.PartitionAsync(side, otherSide, cancellationToken));
-            }
+            await Task.WhenAll(making);
         }
         catch
         {
+            cuts.AddRange(making.Where(cut => cut.IsCompletedSuccessfully).Select(cut => cut.Result));
             await HealAsync();
             throw;
         }
+
+        cuts.AddRange(making.Select(cut => cut.Result));
 
         CutAt = context.History.Elapsed;
         context.Log(string.Join("; ", cuts.Select(cut => cut.Description)));
