@@ -13,12 +13,10 @@ public sealed class SplitBrainReportTests(DelayedReplicasGraph graph) : GraphSce
     [Fact]
     public async Task AStandbyPromotedWhereNoHaManagerActs_IsReportedAsASplitBrain_NotRepairedAway()
     {
-        await GraphRepair.RestoreAsync(Graph, Output, CancellationToken);
-        var primary = await Graph.Database.FindPrimaryAsync(CancellationToken);
-        var rogue = Graph.Database.Nodes.Select(node => node.Name).First(name => name != primary);
+        var (primary, rogue) = await RestoredPrimaryAndAStandbyAsync();
         try
         {
-            Assert.True(await Graph.Database.QueryAsync<bool>(rogue, "SELECT pg_promote(wait => true)", CancellationToken), $"{rogue} did not promote.");
+            await PromoteBehindTheHaManagersBackAsync(rogue);
 
             var error = await Assert.ThrowsAsync<InvalidOperationException>(() => GraphRepair.RestoreAsync(Graph, Output, CancellationToken));
             Output(error.Message);

@@ -16,6 +16,21 @@ public abstract class GraphScenarios<TGraph>(TGraph graph) : IAsyncLifetime
     /// <summary>Writes a line to the running test's output, as nemeses and repairs log.</summary>
     protected static Action<string> Output => line => TestContext.Current.TestOutputHelper?.WriteLine(line);
 
+    /// <summary>
+    /// The graph repaired to one primary with every standby following it; returns that primary and a standby, the one a
+    /// test may promote behind the HA manager's back (<see cref="PromoteBehindTheHaManagersBackAsync"/>).
+    /// </summary>
+    protected async Task<(string Primary, string Standby)> RestoredPrimaryAndAStandbyAsync()
+    {
+        await GraphRepair.RestoreAsync(Graph, Output, CancellationToken);
+        var primary = await Graph.Database.FindPrimaryAsync(CancellationToken);
+        return (primary, Graph.Database.Nodes.Select(node => node.Name).First(name => name != primary));
+    }
+
+    /// <summary>Promotes a standby with <c>pg_promote</c> while the primary lives: a second writable node.</summary>
+    protected async Task PromoteBehindTheHaManagersBackAsync(string standby) =>
+        Assert.True(await Graph.Database.QueryAsync<bool>(standby, "SELECT pg_promote(wait => true)", CancellationToken), $"{standby} did not promote.");
+
     public virtual ValueTask InitializeAsync()
     {
         Graph.SkipUnlessBooted();
