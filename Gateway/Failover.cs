@@ -109,10 +109,12 @@ public sealed class Failover : IDisposable
     private async Task<HttpResponseMessage> RaceAsync(
         HttpRequestMessage request, ForwardedRequest exchange, Task<Attempt> primary, CancellationTokenSource primaryCancellation, CancellationToken cancellationToken)
     {
+        var primaryRunning = !primary.IsCompleted;
         if (!TryHedge(request, primary))
         {
+            // A hedge the budget refused waits for the primary's answer, which may still fail over; a failure it refused is final.
             var answer = await primary;
-            if (!answer.IsFailure || !TryHedge(request, primary))
+            if (!primaryRunning || !answer.IsFailure || !TryHedge(request, primary))
             {
                 return exchange.Answered(answer);
             }
@@ -146,13 +148,17 @@ public sealed class Failover : IDisposable
 
     /// <summary>
     /// The budget pays for hedges, extra attempts sent while the primary's is still running: that is the work an overloaded
-    /// primary would be given twice. Sending on a request whose attempt has already failed runs no two attempts at once;
-    /// the primary's circuit breaker stops it when failures dominate.
+    /// primary would be given twice. It pays for a refusal sent on as well (503 or 429 with Retry-After): the primary
+    /// turned the request away to shed load, and the backup writes to the same database, so sending every refusal there
+    /// is the retry storm a budget exists to stop; past the budget the client gets the refusal, at once. Sending on a
+    /// request whose attempt failed otherwise (refused connection, 5xx, timeout, open circuit) is free: it runs no two
+    /// attempts at once, and the primary's circuit breaker stops it when failures dominate.
     /// </summary>
     private bool TryHedge(HttpRequestMessage request, Task<Attempt> primary)
     {
         var failed = primary.IsCompleted;
-        if (failed || budget.TryWithdraw())
+        var paid = !failed || Attempt.IsRefusal(primary.Result.Outcome.Result);
+        if (!paid || budget.TryWithdraw())
         {
             telemetry.RecordHedge(request, failed);
             status.OnHedge(failed);

@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Replication.Tests.Kit;
 
 namespace Replication.Tests.GatewayFailover;
@@ -72,6 +73,19 @@ public sealed class HedgingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task APrimaryThatRefusesForOverload_IsRetriedOnTheBackup_WithinTheBudget()
+    {
+        services.Refuse(ResourceNames.PrimaryService);
+
+        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
+        var status = await services.Gateway.GetGatewayStatusAsync(CancellationToken);
+        Assert.True(status.Retries == 1 && status.HedgesRejected == 0, $"The refusal should have been sent on once, paid from the budget: {status}");
+    }
+
+    [Fact]
     public async Task AHedgedWrite_SendsTheWholeBodyAndOneIdempotencyKeyToBoth()
     {
         services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
@@ -127,6 +141,39 @@ public sealed class HedgeBudgetScenarioTests : IAsyncLifetime
         var status = await services.Gateway.GetGatewayStatusAsync(CancellationToken);
         Assert.True(status.HedgesRejected >= 1, $"The refused hedge was not counted: {status}");
         Assert.Equal(0, status.Hedges);
+    }
+
+    [Fact]
+    public async Task WithTheBudgetSpent_APrimaryThatRefusesForOverload_IsNotRetriedOnTheBackup_AndTheClientGetsTheRefusal()
+    {
+        // Both services write to one database: sending every refused write to the backup would double the load that made
+        // the primary refuse it.
+        services.Refuse(ResourceNames.PrimaryService);
+
+        using var response = await services.Gateway.PostAsync("/users", new StringContent("""{"name":"a","email":"a@example.com"}""", Encoding.UTF8, "application/json"), CancellationToken);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
+        Assert.DoesNotContain(services.Seen, seen => seen.Service == ResourceNames.BackupService);
+        var status = await services.Gateway.GetGatewayStatusAsync(CancellationToken);
+        Assert.True(status.HedgesRejected == 1 && status.Retries == 0, $"The refusal should have been refused by the budget once, and not sent on: {status}");
+    }
+
+    [Fact]
+    public async Task WithTheBudgetSpent_APrimaryAnswering500_IsStillFailedOver()
+    {
+        services.Behave(ResourceNames.PrimaryService, context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Task.CompletedTask;
+        });
+
+        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
+        Assert.Equal(0, (await services.Gateway.GetGatewayStatusAsync(CancellationToken)).HedgesRejected);
     }
 
     [Fact]

@@ -60,6 +60,14 @@ public sealed class LoopbackServices : IAsyncDisposable
     /// <summary>A service that waits <paramref name="delay"/> (or until the gateway cancels), then answers.</summary>
     public void Slow(string service, TimeSpan delay) => Behave(service, context => Task.Delay(delay, context.RequestAborted));
 
+    /// <summary>A service whose admission control turns every request away: 503 with Retry-After, as the users API's does.</summary>
+    public void Refuse(string service) => Behave(service, context =>
+    {
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        context.Response.Headers.RetryAfter = "1";
+        return Task.CompletedTask;
+    });
+
     public async Task<Uri> StartServiceAsync(string name)
     {
         var builder = WebApplication.CreateSlimBuilder();
