@@ -31,7 +31,8 @@ public sealed class GatewayOptions
     /// <summary>
     /// Hedges (a request sent to the backup too while the primary's attempt still runs) may be at most this share of the
     /// requests of the last <see cref="HedgeBudgetWindow"/> (plus <see cref="HedgeBudgetPerSecond"/>); beyond it a slow
-    /// primary is waited for. A request whose primary attempt failed still fails over. Finagle's and Linkerd's retry
+    /// primary is waited for, and a refusal (503 or 429 with Retry-After) goes back to the client. A request whose primary
+    /// attempt failed otherwise still fails over. Finagle's and Linkerd's retry
     /// budgets default to 20 %.
     /// </summary>
     public double HedgeBudgetPercent { get; set; } = 20;
@@ -47,6 +48,13 @@ public sealed class GatewayOptions
 
     /// <summary>Requests that may wait for a forwarding slot before the gateway sheds load with 429.</summary>
     public int QueuedRequests { get; set; } = 128;
+
+    /// <summary>
+    /// How long a request may wait for a forwarding slot before it is shed with 429: the queue absorbs a burst, but under
+    /// sustained overload a longer wait adds latency and no throughput, since the services and the database already run
+    /// at their limit.
+    /// </summary>
+    public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>Request bodies are buffered up to this size (so they can be re-sent); larger ones get 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = 1024 * 1024;
