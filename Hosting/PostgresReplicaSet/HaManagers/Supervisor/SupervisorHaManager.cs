@@ -91,8 +91,15 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
             return CommandResults.Failure($"No replica streams from {primary.Name}: nothing to switch over to.");
         }
 
-        await failover.PromoteAsync(context, standby, $"switchover from {primary.Name}", command.CancellationToken).ConfigureAwait(false);
-        return CommandResults.Success($"{standby.Name} is the primary; {primary.Name} is fenced until it is rejoined.");
+        // The standby picked here may end up behind another: the primary is stopped only once it is fenced, and its last
+        // WAL reaches whichever standbys are connected then (seen in CI: the chosen one 888 bytes behind the two others,
+        // which then could not follow it, so no commit was confirmed). The furthest is picked again after the fence.
+        var replaced = await failover.ReplaceAsync(context, primary, standby, $"switchover from {primary.Name}",
+            async token => (await SupervisorLoop.MostAdvancedReplicaAsync(context, primary, token).ConfigureAwait(false))?.Node,
+            command.CancellationToken).ConfigureAwait(false);
+        return replaced
+            ? CommandResults.Success($"{failover.CurrentPrimary?.Name} is the primary; {primary.Name} is fenced until it is rejoined.")
+            : CommandResults.Failure($"{primary.Name} is no longer the primary: another promotion ran meanwhile.");
     }
 
     public async Task<ExecuteCommandResult> FailoverAsync(PostgresNode candidate, ExecuteCommandContext command)

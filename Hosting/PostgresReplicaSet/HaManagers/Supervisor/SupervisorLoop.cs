@@ -99,7 +99,8 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
         return lost >= failoverAfter ? lost : null;
     }
 
-    private static async Task<(PostgresNode Node, NpgsqlLogSequenceNumber Received)?> MostAdvancedReplicaAsync(
+    /// <summary>The replica that has received the most WAL (or one already promoted on the newest timeline); null if none answers.</summary>
+    public static async Task<(PostgresNode Node, NpgsqlLogSequenceNumber Received)?> MostAdvancedReplicaAsync(
         ReplicaSetContext context, PostgresNode primary, CancellationToken cancellationToken)
     {
         var observations = await context.ObserveAsync(context.ReplicaSet.Nodes.Where(node => node != primary), cancellationToken).ConfigureAwait(false);
