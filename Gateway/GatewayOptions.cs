@@ -32,8 +32,7 @@ public sealed class GatewayOptions
     /// Hedges (a request sent to the backup too while the primary's attempt still runs) may be at most this share of the
     /// requests of the last <see cref="HedgeBudgetWindow"/> (plus <see cref="HedgeBudgetPerSecond"/>); beyond it a slow
     /// primary is waited for, and a refusal (503 or 429 with Retry-After) goes back to the client. A request whose primary
-    /// attempt failed otherwise still fails over. Finagle's and Linkerd's retry
-    /// budgets default to 20 %.
+    /// attempt failed otherwise still fails over. Finagle's and Linkerd's retry budgets default to 20 %.
     /// </summary>
     public double HedgeBudgetPercent { get; set; } = 20;
 

@@ -42,7 +42,7 @@ public abstract class Partition : Nemesis
         cuts.AddRange(making.Select(cut => cut.Result));
 
         CutAt = context.History.Elapsed;
-        context.Log(string.Join("; ", cuts.Select(cut => cut.Description)));
+        context.Log(Described());
     }
 
     public override async Task StopAsync(NemesisContext context, CancellationToken cancellationToken)
@@ -53,10 +53,12 @@ public abstract class Partition : Nemesis
             return;
         }
 
-        var healed = string.Join("; ", cuts.Select(cut => cut.Description));
+        var healed = Described();
         await HealAsync();
         context.Log($"healed: {healed}");
     }
+
+    private string Described() => string.Join("; ", cuts.Select(cut => cut.Description));
 
     private async Task HealAsync()
     {

@@ -8,14 +8,12 @@ namespace Replication.Tests.GatewayFailover;
 /// What the gateway sends on, seen by the services themselves (<see cref="LoopbackServices"/>). The primary answers 500
 /// to writes, so every write is also sent to the backup: the body YARP would stream only once must arrive there whole.
 /// </summary>
-public sealed class ForwardingTests : IAsyncLifetime
+public sealed class ForwardingTests() : LoopbackGatewayTests("--Gateway:MaxRequestBodyBytes=1024")
 {
-    private LoopbackServices services = null!;
-
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        services = await LoopbackServices.StartAsync("--Gateway:MaxRequestBodyBytes=1024");
-        services.Behave(ResourceNames.PrimaryService, context =>
+        await base.InitializeAsync();
+        Services.Behave(ResourceNames.PrimaryService, context =>
         {
             if (HttpMethods.IsPost(context.Request.Method))
             {
@@ -26,8 +24,6 @@ public sealed class ForwardingTests : IAsyncLifetime
         });
     }
 
-    public async ValueTask DisposeAsync() => await services.DisposeAsync();
-
     [Fact]
     public async Task AWriteThatThePrimaryFails_ReachesTheBackupWithTheSameBody_AndAnIdempotencyKey()
     {
@@ -37,11 +33,11 @@ public sealed class ForwardingTests : IAsyncLifetime
         request.Headers.Add("X-Hop", "connection-only");
         request.Headers.Add("X-Custom", "kept");
 
-        using var response = await services.Gateway.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Services.Gateway.SendAsync(request, CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(ResourceNames.BackupService, response.Headers.GetValues(ReplicationHeaders.ServedBy).Single());
-        var attempts = services.Seen.Where(s => s.Method == "POST").ToList();
+        var attempts = Services.Seen.Where(s => s.Method == "POST").ToList();
         Assert.Equal([ResourceNames.PrimaryService, ResourceNames.BackupService], attempts.Select(attempt => attempt.Service));
         Assert.All(attempts, attempt =>
         {
@@ -61,10 +57,10 @@ public sealed class ForwardingTests : IAsyncLifetime
     [Fact]
     public async Task AReadIsForwardedWithoutABody()
     {
-        using var response = await services.Gateway.GetAsync("/users/7", TestContext.Current.CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/7", CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var attempt = Assert.Single(services.Seen);
+        var attempt = Assert.Single(Services.Seen);
         Assert.Equal((ResourceNames.PrimaryService, "GET", "/users/7", ""), (attempt.Service, attempt.Method, attempt.PathAndQuery, attempt.Body));
         Assert.False(attempt.Headers.ContainsKey("Transfer-Encoding") || attempt.Headers.ContainsKey("Content-Length"), "A read was sent with a body.");
         Assert.False(attempt.Headers.ContainsKey(ReplicationHeaders.IdempotencyKey), "A read got an Idempotency-Key.");
@@ -78,10 +74,10 @@ public sealed class ForwardingTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Post, "/users") { Content = content };
         request.Headers.TransferEncodingChunked = true;
 
-        using var response = await services.Gateway.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await Services.Gateway.SendAsync(request, CancellationToken);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Empty(services.Seen);
+        Assert.Empty(Services.Seen);
     }
 }

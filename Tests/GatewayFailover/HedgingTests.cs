@@ -9,46 +9,37 @@ namespace Replication.Tests.GatewayFailover;
 /// request only after the hedging delay or a failure, the first good answer wins, the losing attempt is cancelled, a
 /// body is sent again whole, a write carries one Idempotency-Key to both, and the hedge budget bounds it all.
 /// </summary>
-public sealed class HedgingTests : IAsyncLifetime
+public sealed class HedgingTests() : LoopbackGatewayTests($"--Gateway:HedgingDelay={HedgingDelay}")
 {
     private static readonly TimeSpan HedgingDelay = TimeSpan.FromMilliseconds(200);
 
     /// <summary>.NET's timers fire on the coarse clock: a 200 ms delay may end a tick early.</summary>
     private static readonly TimeSpan TimerResolution = TimeSpan.FromMilliseconds(10);
 
-    private LoopbackServices services = null!;
-
-    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() =>
-        services = await LoopbackServices.StartAsync($"--Gateway:HedgingDelay={HedgingDelay}");
-
-    public async ValueTask DisposeAsync() => await services.DisposeAsync();
-
     [Fact]
     public async Task APrimaryThatAnswersWithinTheDelay_IsTheOnlyServiceAsked()
     {
         for (var i = 0; i < 20; i++)
         {
-            using var response = await services.Gateway.GetAsync($"/users/{i + 1}", CancellationToken);
+            using var response = await Services.Gateway.GetAsync($"/users/{i + 1}", CancellationToken);
             Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
         }
 
-        Assert.All(services.Seen, seen => Assert.Equal(ResourceNames.PrimaryService, seen.Service));
+        Assert.All(Services.Seen, seen => Assert.Equal(ResourceNames.PrimaryService, seen.Service));
     }
 
     [Fact]
     public async Task ASlowPrimary_IsHedgedAfterTheDelay_TheBackupsAnswerWins_AndThePrimarysAttemptIsCancelled()
     {
-        services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
+        Services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
 
         var sent = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/1", CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
-        var primary = services.Seen.Single(seen => seen.Service == ResourceNames.PrimaryService);
-        var backup = services.Seen.Single(seen => seen.Service == ResourceNames.BackupService);
+        var primary = Services.Seen.Single(seen => seen.Service == ResourceNames.PrimaryService);
+        var backup = Services.Seen.Single(seen => seen.Service == ResourceNames.BackupService);
         // The gateway got the request after it was sent, so the hedge cannot have left before the delay from then.
         var hedgedAfter = System.Diagnostics.Stopwatch.GetElapsedTime(sent, backup.ReceivedAt);
         Assert.True(hedgedAfter >= HedgingDelay - TimerResolution,
@@ -61,13 +52,13 @@ public sealed class HedgingTests : IAsyncLifetime
     [Fact]
     public async Task APrimaryThatAnswersAfterTheHedge_WinsOverASlowerBackup_AndTheBackupsAttemptIsCancelled()
     {
-        services.Slow(ResourceNames.PrimaryService, HedgingDelay * 3);
-        services.Slow(ResourceNames.BackupService, TimeSpan.FromMinutes(1));
+        Services.Slow(ResourceNames.PrimaryService, HedgingDelay * 3);
+        Services.Slow(ResourceNames.BackupService, TimeSpan.FromMinutes(1));
 
-        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/1", CancellationToken);
 
         Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
-        var backup = services.Seen.Single(seen => seen.Service == ResourceNames.BackupService);
+        var backup = Services.Seen.Single(seen => seen.Service == ResourceNames.BackupService);
         await Poll.UntilOrThrowAsync(_ => Task.FromResult(backup.Cancelled), TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20),
             "the backup's losing attempt to be cancelled", CancellationToken);
     }
@@ -75,27 +66,27 @@ public sealed class HedgingTests : IAsyncLifetime
     [Fact]
     public async Task APrimaryThatRefusesForOverload_IsRetriedOnTheBackup_WithinTheBudget()
     {
-        services.Refuse(ResourceNames.PrimaryService);
+        Services.Refuse(ResourceNames.PrimaryService);
 
-        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/1", CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
-        var status = await services.Gateway.GetGatewayStatusAsync(CancellationToken);
+        var status = await Services.Gateway.GetGatewayStatusAsync(CancellationToken);
         Assert.True(status.Retries == 1 && status.HedgesRejected == 0, $"The refusal should have been sent on once, paid from the budget: {status}");
     }
 
     [Fact]
     public async Task AHedgedWrite_SendsTheWholeBodyAndOneIdempotencyKeyToBoth()
     {
-        services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
+        Services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
         var body = $$"""{"name":"{{new string('a', 150)}}","email":"hedged@example.com"}""";
 
-        using var response = await services.Gateway.PostAsync("/users", new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken);
+        using var response = await Services.Gateway.PostAsync("/users", new StringContent(body, Encoding.UTF8, "application/json"), CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
-        var attempts = services.Seen.ToList();
+        var attempts = Services.Seen.ToList();
         Assert.Equal([ResourceNames.PrimaryService, ResourceNames.BackupService], attempts.Select(attempt => attempt.Service));
         Assert.All(attempts, attempt => Assert.Equal(body, attempt.Body));
         var key = Assert.Single(attempts.Select(attempt => attempt.Headers[ReplicationHeaders.IdempotencyKey]).Distinct());
@@ -105,40 +96,32 @@ public sealed class HedgingTests : IAsyncLifetime
     [Fact]
     public async Task AClientsOwnIdempotencyKey_IsTheOneBothServicesGet()
     {
-        services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
+        Services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMinutes(1));
         using var request = new HttpRequestMessage(HttpMethod.Post, "/users") { Content = new StringContent("""{"name":"A","email":"a@example.com"}""", Encoding.UTF8, "application/json") };
         request.Headers.Add(ReplicationHeaders.IdempotencyKey, "client-key-1");
 
-        using var response = await services.Gateway.SendAsync(request, CancellationToken);
+        using var response = await Services.Gateway.SendAsync(request, CancellationToken);
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal(2, services.Seen.Count);
-        Assert.All(services.Seen, attempt => Assert.Equal("client-key-1", attempt.Headers[ReplicationHeaders.IdempotencyKey]));
+        Assert.Equal(2, Services.Seen.Count);
+        Assert.All(Services.Seen, attempt => Assert.Equal("client-key-1", attempt.Headers[ReplicationHeaders.IdempotencyKey]));
     }
 }
 
 /// <summary>The hedge budget at work: with no budget left, a slow primary is waited for, but a dead one is still failed over.</summary>
-public sealed class HedgeBudgetScenarioTests : IAsyncLifetime
+public sealed class HedgeBudgetScenarioTests() : LoopbackGatewayTests(
+    "--Gateway:HedgingDelay=00:00:00.1", "--Gateway:HedgeBudgetPercent=0", "--Gateway:HedgeBudgetPerSecond=0")
 {
-    private LoopbackServices services = null!;
-
-    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => services = await LoopbackServices.StartAsync(
-        "--Gateway:HedgingDelay=00:00:00.1", "--Gateway:HedgeBudgetPercent=0", "--Gateway:HedgeBudgetPerSecond=0");
-
-    public async ValueTask DisposeAsync() => await services.DisposeAsync();
-
     [Fact]
     public async Task WithTheBudgetSpent_ASlowPrimaryIsNotHedged_AndTheRefusalIsCounted()
     {
-        services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMilliseconds(500));
+        Services.Slow(ResourceNames.PrimaryService, TimeSpan.FromMilliseconds(500));
 
-        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/1", CancellationToken);
 
         Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
-        Assert.DoesNotContain(services.Seen, seen => seen.Service == ResourceNames.BackupService);
-        var status = await services.Gateway.GetGatewayStatusAsync(CancellationToken);
+        Assert.DoesNotContain(Services.Seen, seen => seen.Service == ResourceNames.BackupService);
+        var status = await Services.Gateway.GetGatewayStatusAsync(CancellationToken);
         Assert.True(status.HedgesRejected >= 1, $"The refused hedge was not counted: {status}");
         Assert.Equal(0, status.Hedges);
     }
@@ -148,32 +131,32 @@ public sealed class HedgeBudgetScenarioTests : IAsyncLifetime
     {
         // Both services write to one database: sending every refused write to the backup would double the load that made
         // the primary refuse it.
-        services.Refuse(ResourceNames.PrimaryService);
+        Services.Refuse(ResourceNames.PrimaryService);
 
-        using var response = await services.Gateway.PostAsync("/users", new StringContent("""{"name":"a","email":"a@example.com"}""", Encoding.UTF8, "application/json"), CancellationToken);
+        using var response = await Services.Gateway.PostAsync("/users", new StringContent("""{"name":"a","email":"a@example.com"}""", Encoding.UTF8, "application/json"), CancellationToken);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
-        Assert.DoesNotContain(services.Seen, seen => seen.Service == ResourceNames.BackupService);
-        var status = await services.Gateway.GetGatewayStatusAsync(CancellationToken);
+        Assert.DoesNotContain(Services.Seen, seen => seen.Service == ResourceNames.BackupService);
+        var status = await Services.Gateway.GetGatewayStatusAsync(CancellationToken);
         Assert.True(status.HedgesRejected == 1 && status.Retries == 0, $"The refusal should have been refused by the budget once, and not sent on: {status}");
     }
 
     [Fact]
     public async Task WithTheBudgetSpent_APrimaryAnswering500_IsStillFailedOver()
     {
-        services.Behave(ResourceNames.PrimaryService, context =>
+        Services.Behave(ResourceNames.PrimaryService, context =>
         {
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
             return Task.CompletedTask;
         });
 
-        using var response = await services.Gateway.GetAsync("/users/1", CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/1", CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(ResourceNames.BackupService, response.Header(ReplicationHeaders.ServedBy));
-        Assert.Equal(0, (await services.Gateway.GetGatewayStatusAsync(CancellationToken)).HedgesRejected);
+        Assert.Equal(0, (await Services.Gateway.GetGatewayStatusAsync(CancellationToken)).HedgesRejected);
     }
 
     [Fact]
@@ -181,7 +164,7 @@ public sealed class HedgeBudgetScenarioTests : IAsyncLifetime
     {
         // A primary whose port refuses connections: the request never reaches it, so failing over costs it nothing.
         await using var closed = await LoopbackServices.StartGatewayAsync(
-            [$"--services:{ResourceNames.PrimaryService}:http:0=http://127.0.0.1:{ClosedPort()}", $"--services:{ResourceNames.BackupService}:http:0={services.Backup}",
+            [$"--services:{ResourceNames.PrimaryService}:http:0=http://127.0.0.1:{ClosedPort()}", $"--services:{ResourceNames.BackupService}:http:0={Services.Backup}",
              "--Gateway:HedgeBudgetPercent=0", "--Gateway:HedgeBudgetPerSecond=0"], _ => { });
 
         using var response = await closed.Gateway.GetAsync("/users/1", CancellationToken);
@@ -195,9 +178,9 @@ public sealed class HedgeBudgetScenarioTests : IAsyncLifetime
     public async Task WithTheBudgetSpent_APrimarySlowerThanTheAttemptTimeout_TimesOut_IsFailedOver_AndTheTimeoutIsCounted()
     {
         await using var impatient = await LoopbackServices.StartGatewayAsync(
-            [$"--services:{ResourceNames.PrimaryService}:http:0={services.Primary}", $"--services:{ResourceNames.BackupService}:http:0={services.Backup}",
+            [$"--services:{ResourceNames.PrimaryService}:http:0={Services.Primary}", $"--services:{ResourceNames.BackupService}:http:0={Services.Backup}",
              "--Gateway:AttemptTimeout=00:00:00.3", "--Gateway:HedgeBudgetPercent=0", "--Gateway:HedgeBudgetPerSecond=0"], _ => { });
-        services.Slow(ResourceNames.PrimaryService, TimeSpan.FromSeconds(30));
+        Services.Slow(ResourceNames.PrimaryService, TimeSpan.FromSeconds(30));
 
         using var response = await impatient.Gateway.GetAsync("/users/1", CancellationToken);
 

@@ -8,23 +8,14 @@ namespace Replication.Tests.GatewayFailover;
 /// A service's answer is part of its attempt up to <c>Gateway:MaxBufferedResponseBytes</c>: a primary that dies halfway
 /// through a body is failed over like one that never answered, and a body longer than that still arrives whole.
 /// </summary>
-public sealed class ResponseReadAheadTests : IAsyncLifetime
+public sealed class ResponseReadAheadTests() : LoopbackGatewayTests($"--Gateway:MaxBufferedResponseBytes={ReadAheadLimit}")
 {
     private const int ReadAheadLimit = 1024;
-
-    private LoopbackServices services = null!;
-
-    private static CancellationToken CancellationToken => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() =>
-        services = await LoopbackServices.StartAsync($"--Gateway:MaxBufferedResponseBytes={ReadAheadLimit}");
-
-    public async ValueTask DisposeAsync() => await services.DisposeAsync();
 
     [Fact]
     public async Task APrimaryThatDiesHalfwayThroughItsBody_IsFailedOver_TheClientGetsTheBackupsWholeAnswer()
     {
-        services.Behave(ResourceNames.PrimaryService, async context =>
+        Services.Behave(ResourceNames.PrimaryService, async context =>
         {
             // Headers and the start of a body on the wire, then the connection dies, as when the process is killed.
             context.Response.StatusCode = StatusCodes.Status201Created;
@@ -37,7 +28,7 @@ public sealed class ResponseReadAheadTests : IAsyncLifetime
 
         for (var i = 0; i < 10; i++)
         {
-            using var response = await services.Gateway.PostAsync("/users", new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json"), CancellationToken);
+            using var response = await Services.Gateway.PostAsync("/users", new StringContent("""{"name":"Ada"}""", Encoding.UTF8, "application/json"), CancellationToken);
 
             var body = await response.Content.ReadAsStringAsync(CancellationToken);
             Assert.True(response.StatusCode == HttpStatusCode.Created, $"{(int)response.StatusCode} {body}");
@@ -46,14 +37,14 @@ public sealed class ResponseReadAheadTests : IAsyncLifetime
         }
 
         // The primary was asked (until its circuit opened), and none of its cut answers was forwarded.
-        Assert.Contains(services.Seen, seen => seen.Service == ResourceNames.PrimaryService);
+        Assert.Contains(Services.Seen, seen => seen.Service == ResourceNames.PrimaryService);
     }
 
     [Fact]
     public async Task ABodyLongerThanTheReadAhead_IsForwardedWhole()
     {
         var longBody = string.Concat(Enumerable.Range(0, 500).Select(i => $"{i:D9},"));
-        services.Behave(ResourceNames.PrimaryService, async context =>
+        Services.Behave(ResourceNames.PrimaryService, async context =>
         {
             // Chunked (no length declared), in pieces, so the read-ahead stops inside the body and the rest streams.
             foreach (var piece in longBody.Chunk(700))
@@ -63,7 +54,7 @@ public sealed class ResponseReadAheadTests : IAsyncLifetime
             }
         });
 
-        using var response = await services.Gateway.GetAsync("/users", CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users", CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
@@ -75,14 +66,14 @@ public sealed class ResponseReadAheadTests : IAsyncLifetime
     [Fact]
     public async Task AHeadAnswer_KeepsTheLengthItDeclares()
     {
-        services.Behave(ResourceNames.PrimaryService, context =>
+        Services.Behave(ResourceNames.PrimaryService, context =>
         {
             context.Response.ContentLength = 42;
             return Task.CompletedTask;
         });
 
         using var request = new HttpRequestMessage(HttpMethod.Head, "/users/1");
-        using var response = await services.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken);
+        using var response = await Services.Gateway.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(42, response.Content.Headers.ContentLength);
@@ -92,7 +83,7 @@ public sealed class ResponseReadAheadTests : IAsyncLifetime
     public async Task AWholeChunkedAnswer_IsForwardedWithItsLength()
     {
         // Headers as they came over the wire: HttpClient would fill in the length of a body it buffered itself.
-        using var response = await services.Gateway.GetAsync("/users/1", HttpCompletionOption.ResponseHeadersRead, CancellationToken);
+        using var response = await Services.Gateway.GetAsync("/users/1", HttpCompletionOption.ResponseHeadersRead, CancellationToken);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, response.Content.Headers.ContentLength);

@@ -140,7 +140,8 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
         catch (TimeoutException)
         {
             var health = context.Notifications.TryGetCurrentState(node.Name, out var state)
-                ? string.Join("; ", state.Snapshot.HealthReports.Select(report => $"{report.Name}: {report.Status} {report.Description}"))
+                ? $"state {state.Snapshot.State?.Text ?? "unknown"}, exit code {state.Snapshot.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "none"}; "
+                  + string.Join("; ", state.Snapshot.HealthReports.Select(report => $"{report.Name}: {report.Status?.ToString() ?? "not checked"} {report.Description}"))
                 : "no state";
             return CommandResults.Failure($"{node.Name} was rejoined but did not stream from {primary.Name} within {RejoinTimeout.TotalMinutes:F0} min ({health}).");
         }
