@@ -23,6 +23,8 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
 
     private const int RestApiPort = 8008;
 
+    private readonly StandbySnapshots standbySnapshots = new();
+
     private volatile PostgresNode? leader;
 
     public string Description => string.Create(CultureInfo.InvariantCulture,
@@ -103,6 +105,7 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
             ];
         });
         await ReplicaSetDashboard.PublishAsync(context, leader, observations, extras).ConfigureAwait(false);
+        await standbySnapshots.RefreshAsync(context, leader, observations, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<ExecuteCommandResult> SwitchoverAsync(PostgresNode primary, ExecuteCommandContext command) =>

@@ -18,6 +18,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
 
     private readonly SupervisorFailover failover = new();
     private readonly StrayReplicas strayReplicas = new();
+    private readonly StandbySnapshots standbySnapshots = new();
 
     /// <summary>The supervisor's moves, and its record of the primary.</summary>
     internal SupervisorFailover Failover => failover;
@@ -54,6 +55,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
         if (publish)
         {
             await ReplicaSetDashboard.PublishAsync(context, primary, observations).ConfigureAwait(false);
+            await standbySnapshots.RefreshAsync(context, primary, observations, cancellationToken).ConfigureAwait(false);
         }
 
         var supervised = settings.FailoverAfter > TimeSpan.Zero;

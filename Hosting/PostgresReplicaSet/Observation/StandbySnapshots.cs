@@ -1,0 +1,62 @@
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Replication.Hosting.PostgresReplicaSet;
+
+/// <summary>
+/// Once a standby starts streaming from the primary, has the primary log a fresh snapshot of its running transactions
+/// (a <c>CHECKPOINT</c>, which logs one).
+/// </summary>
+/// <remarks>
+/// A standby cloned while a commit waited for synchronous replication starts from a base backup whose snapshot still
+/// lists that transaction as running, though its commit record lies before the backup began: a committed transaction
+/// stays in the primary's list of running ones until a standby confirms it. The standby then hides the transaction's
+/// writes, even past its commit's LSN, until the primary logs a newer snapshot, which PostgreSQL does on its own only
+/// every 15 s and only after other writes. A freshly booted set shows it at once: its replicas clone while the services'
+/// first migration waits for one of them, and then say the migrated tables do not exist.
+/// </remarks>
+internal sealed class StandbySnapshots
+{
+    private readonly HashSet<string> streaming = [];
+    private string? primaryName;
+
+    public async Task RefreshAsync(
+        ReplicaSetContext context, PostgresNode? primary, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    {
+        if (primary is null || observations.GetValueOrDefault(primary) is not { AcceptsWrites: true } observation)
+        {
+            return;
+        }
+
+        if (primaryName != primary.Name)
+        {
+            primaryName = primary.Name;
+            streaming.Clear();
+        }
+
+        var now = observation.Standbys.Where(standby => standby.State == "streaming").Select(standby => standby.Name).ToList();
+        var joined = now.Where(name => !streaming.Contains(name)).ToList();
+        if (joined.Count > 0)
+        {
+            try
+            {
+                await using var connection = await PostgresConnections.OpenAdminAsync(primary, cancellationToken).ConfigureAwait(false);
+                await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection);
+                await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+            {
+                // Tried again on the next refresh: the standbys stay unannounced.
+                context.Log.LogWarning("A checkpoint on {Primary} for its new standbys {Standbys} failed: {Error}", primary.Name, string.Join(", ", joined), exception.Message);
+                return;
+            }
+
+            context.Log.LogInformation("{Standbys} streaming from {Primary}: it logged a fresh snapshot of its running transactions for them (CHECKPOINT)",
+                string.Join(", ", joined), primary.Name);
+        }
+
+        streaming.Clear();
+        streaming.UnionWith(now);
+    }
+}
