@@ -35,7 +35,9 @@ internal sealed class StandbySnapshots
             streaming.Clear();
         }
 
-        var now = observation.Standbys.Where(standby => standby.State == "streaming").Select(standby => standby.Name).ToList();
+        // The set's nodes only: a base backup's WAL stream is listed too while it runs (application_name pg_basebackup).
+        var now = observation.Standbys.Where(standby => standby.State == "streaming" && context.ReplicaSet.Nodes.Any(node => node.Name == standby.Name))
+            .Select(standby => standby.Name).ToList();
         var joined = now.Where(name => !streaming.Contains(name)).ToList();
         if (joined.Count > 0)
         {
