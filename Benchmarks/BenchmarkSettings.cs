@@ -86,8 +86,29 @@ public sealed record BenchmarkSettings
         CompareRuntimes = false,
     };
 
+    public const string Usage =
+        "dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json] [--sections a,b] [--replicas 0,1,4] " +
+        "[--connections 32,256] [--rounds 3] [--seconds 5] [--load-generators wrk,dotnet] [--workloads read,write]";
+
+    private static readonly string[] Flags = ["--smoke"];
+    private static readonly string[] Options = ["--output", "--sections", "--replicas", "--connections", "--rounds", "--seconds", "--load-generators", "--workloads"];
+
+    /// <summary>The settings <paramref name="args"/> ask for.</summary>
+    /// <exception cref="ArgumentException">An argument the benchmark does not know (<c>--help</c> too), or an option without its value.</exception>
     public static BenchmarkSettings Parse(string[] args)
     {
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (Options.Contains(args[i]) && i + 1 < args.Length)
+            {
+                i++;
+            }
+            else if (!Flags.Contains(args[i]))
+            {
+                throw new ArgumentException($"Unknown argument, or an option without its value: {args[i]}");
+            }
+        }
+
         var settings = args.Contains("--smoke") ? SmokeRun : Full;
         string? Value(string name) => Array.IndexOf(args, name) is var index and >= 0 && index + 1 < args.Length ? args[index + 1] : null;
         string[]? List(string name) => Value(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -1,10 +1,18 @@
 using Replication.Benchmarks;
 using Replication.Benchmarks.Reporting;
 
-// dotnet run -c Release --project Benchmarks -- [--smoke] [--output results.json] [--sections a,b] [--replicas 0,1,4]
-//     [--connections 32,256] [--rounds 3] [--seconds 5] [--load-generators wrk,dotnet] [--workloads read,write]
-// Progress goes to stderr; the tables, ready to paste into docs/benchmarks.md, to stdout. See docs/benchmarks.md.
-var settings = BenchmarkSettings.Parse(args);
+// Usage: BenchmarkSettings.Usage. Progress goes to stderr; the tables, ready to paste into docs/benchmarks.md, to stdout.
+// See docs/benchmarks.md.
+BenchmarkSettings settings;
+try
+{
+    settings = BenchmarkSettings.Parse(args);
+}
+catch (Exception exception) when (exception is ArgumentException or FormatException)
+{
+    await Console.Error.WriteLineAsync($"{exception.Message}\nUsage: {BenchmarkSettings.Usage}");
+    return 2;
+}
 #if DEBUG
 const string build = "Debug";
 Console.Error.WriteLine("This is a Debug build, and the graph runs in the benchmark's configuration: run with -c Release for figures worth comparing.");
