@@ -18,13 +18,20 @@ namespace Replication.Hosting.PostgresReplicaSet;
 /// </remarks>
 internal sealed class StandbySnapshots
 {
-    private readonly HashSet<string> streaming = [];
-    private string? primaryName;
+    /// <summary>A checkpoint of the dev graph's small databases; a primary that takes longer is in trouble the HA manager handles.</summary>
+    private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(30);
 
-    public async Task RefreshAsync(
-        ReplicaSetContext context, PostgresNode? primary, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    private HashSet<string> streaming = [];
+    private string? primaryName;
+    private Task checkpointing = Task.CompletedTask;
+
+    /// <summary>
+    /// Starts a checkpoint on <paramref name="primary"/> when a standby streams from it that did not at the last call.
+    /// It runs beside the watch, never in its way: a frozen primary must not hold up its own failover.
+    /// </summary>
+    public void Refresh(ReplicaSetContext context, PostgresNode? primary, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
     {
-        if (primary is null || observations.GetValueOrDefault(primary) is not { AcceptsWrites: true } observation)
+        if (primary is null || observations.GetValueOrDefault(primary) is not { AcceptsWrites: true } observation || !checkpointing.IsCompleted)
         {
             return;
         }
@@ -32,33 +39,37 @@ internal sealed class StandbySnapshots
         if (primaryName != primary.Name)
         {
             primaryName = primary.Name;
-            streaming.Clear();
+            streaming = [];
         }
 
         // The set's nodes only: a base backup's WAL stream is listed too while it runs (application_name pg_basebackup).
         var now = observation.Standbys.Where(standby => standby.State == "streaming" && context.ReplicaSet.Nodes.Any(node => node.Name == standby.Name))
-            .Select(standby => standby.Name).ToList();
-        var joined = now.Where(name => !streaming.Contains(name)).ToList();
+            .Select(standby => standby.Name).ToHashSet();
+        var joined = now.Except(streaming).ToList();
+        streaming = now;
         if (joined.Count > 0)
         {
-            try
-            {
-                await using var connection = await PostgresConnections.OpenAdminAsync(primary, cancellationToken).ConfigureAwait(false);
-                await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection);
-                await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
-            {
-                // Tried again on the next refresh: the standbys stay unannounced.
-                context.Log.LogWarning("A checkpoint on {Primary} for its new standbys {Standbys} failed: {Error}", primary.Name, string.Join(", ", joined), exception.Message);
-                return;
-            }
+            checkpointing = CheckpointAsync(context, primary, joined, cancellationToken);
+        }
+    }
 
+    private static async Task CheckpointAsync(ReplicaSetContext context, PostgresNode primary, IReadOnlyList<string> joined, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var connection = await PostgresConnections.OpenAdminAsync(primary, cancellationToken).ConfigureAwait(false);
+            await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection) { CommandTimeout = (int)CheckpointTimeout.TotalSeconds };
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             context.Log.LogInformation("{Standbys} streaming from {Primary}: it logged a fresh snapshot of its running transactions for them (CHECKPOINT)",
                 string.Join(", ", joined), primary.Name);
         }
-
-        streaming.Clear();
-        streaming.UnionWith(now);
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // Not tried again: a primary that cannot checkpoint is failed over, and its successor checkpoints for its standbys.
+            context.Log.LogWarning("A checkpoint on {Primary} for its new standbys {Standbys} failed: {Error}", primary.Name, string.Join(", ", joined), exception.Message);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
     }
 }

@@ -105,7 +105,7 @@ internal sealed class PatroniHaManager(PatroniSettings settings) : IPostgresHaMa
             ];
         });
         await ReplicaSetDashboard.PublishAsync(context, leader, observations, extras).ConfigureAwait(false);
-        await standbySnapshots.RefreshAsync(context, leader, observations, cancellationToken).ConfigureAwait(false);
+        standbySnapshots.Refresh(context, leader, observations, cancellationToken);
     }
 
     public async Task<ExecuteCommandResult> SwitchoverAsync(PostgresNode primary, ExecuteCommandContext command) =>

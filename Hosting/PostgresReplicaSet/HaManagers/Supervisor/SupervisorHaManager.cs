@@ -55,7 +55,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
         if (publish)
         {
             await ReplicaSetDashboard.PublishAsync(context, primary, observations).ConfigureAwait(false);
-            await standbySnapshots.RefreshAsync(context, primary, observations, cancellationToken).ConfigureAwait(false);
+            standbySnapshots.Refresh(context, primary, observations, cancellationToken);
         }
 
         var supervised = settings.FailoverAfter > TimeSpan.Zero;
