@@ -29,7 +29,8 @@ internal sealed class StandbySnapshots
     /// Starts a checkpoint on <paramref name="primary"/> when a standby streams from it that did not at the last call.
     /// It runs beside the watch, never in its way: a frozen primary must not hold up its own failover.
     /// </summary>
-    public void Refresh(ReplicaSetContext context, PostgresNode? primary, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
+    public void Refresh(
+        ReplicaSetContext context, PostgresNode? primary, IReadOnlyDictionary<PostgresNode, NodeObservation> observations, CancellationToken cancellationToken)
     {
         if (primary is null || observations.GetValueOrDefault(primary) is not { AcceptsWrites: true } observation || !checkpointing.IsCompleted)
         {
@@ -43,8 +44,10 @@ internal sealed class StandbySnapshots
         }
 
         // The set's nodes only: a base backup's WAL stream is listed too while it runs (application_name pg_basebackup).
-        var now = observation.Standbys.Where(standby => standby.State == "streaming" && context.ReplicaSet.Nodes.Any(node => node.Name == standby.Name))
-            .Select(standby => standby.Name).ToHashSet();
+        var now = observation.Standbys
+            .Where(standby => standby.State == "streaming" && context.ReplicaSet.Nodes.Any(node => node.Name == standby.Name))
+            .Select(standby => standby.Name)
+            .ToHashSet();
         var joined = now.Except(streaming).ToList();
         streaming = now;
         if (joined.Count > 0)
@@ -53,7 +56,8 @@ internal sealed class StandbySnapshots
         }
     }
 
-    private static async Task CheckpointAsync(ReplicaSetContext context, PostgresNode primary, IReadOnlyList<string> joined, CancellationToken cancellationToken)
+    private static async Task CheckpointAsync(
+        ReplicaSetContext context, PostgresNode primary, IReadOnlyList<string> joined, CancellationToken cancellationToken)
     {
         try
         {
@@ -66,7 +70,8 @@ internal sealed class StandbySnapshots
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             // Not tried again: a primary that cannot checkpoint is failed over, and its successor checkpoints for its standbys.
-            context.Log.LogWarning("A checkpoint on {Primary} for its new standbys {Standbys} failed: {Error}", primary.Name, string.Join(", ", joined), exception.Message);
+            context.Log.LogWarning("A checkpoint on {Primary} for its new standbys {Standbys} failed: {Error}",
+                primary.Name, string.Join(", ", joined), exception.Message);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
