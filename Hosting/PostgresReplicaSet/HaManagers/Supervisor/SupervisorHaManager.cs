@@ -97,7 +97,7 @@ internal sealed class SupervisorHaManager(PostgresSupervisorSettings settings) :
         // WAL reaches whichever standbys are connected then (seen in CI: the chosen one 888 bytes behind the two others,
         // which then could not follow it, so no commit was confirmed). The furthest is picked again after the fence.
         var replaced = await failover.ReplaceAsync(context, primary, standby, $"switchover from {primary.Name}",
-            async token => (await SupervisorLoop.MostAdvancedReplicaAsync(context, primary, token).ConfigureAwait(false))?.Node,
+            token => SupervisorLoop.FurthestReplicaAsync(context, primary, token),
             command.CancellationToken).ConfigureAwait(false);
         return replaced
             ? CommandResults.Success($"{failover.CurrentPrimary?.Name} is the primary; {primary.Name} is fenced until it is rejoined.")

@@ -40,7 +40,7 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
         var (node, received) = candidate.Value;
         await ReplaceAsync(context, primary, node,
             $"{primary.Name} has been unreachable for {lost.TotalSeconds:F1} s; {node.Name} has received WAL up to {received}",
-            async token => (await MostAdvancedReplicaAsync(context, primary, token).ConfigureAwait(false))?.Node, cancellationToken).ConfigureAwait(false);
+            token => FurthestReplicaAsync(context, primary, token), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -98,6 +98,10 @@ internal sealed class SupervisorLoop(SupervisorFailover failover, TimeSpan failo
         var lost = now - unreachable.Since;
         return lost >= failoverAfter ? lost : null;
     }
+
+    /// <summary><see cref="MostAdvancedReplicaAsync"/>'s node alone: whom to promote once the primary is fenced.</summary>
+    public static async Task<PostgresNode?> FurthestReplicaAsync(ReplicaSetContext context, PostgresNode primary, CancellationToken cancellationToken) =>
+        (await MostAdvancedReplicaAsync(context, primary, cancellationToken).ConfigureAwait(false))?.Node;
 
     /// <summary>The replica that has received the most WAL (or one already promoted on the newest timeline); null if none answers.</summary>
     public static async Task<(PostgresNode Node, NpgsqlLogSequenceNumber Received)?> MostAdvancedReplicaAsync(
