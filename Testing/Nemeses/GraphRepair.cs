@@ -23,7 +23,7 @@ public static class GraphRepair
         var rejoined = database.Nodes.Select(node => node.Name).Where(name => !database.IsNodeRunning(name) && haManager.CanRejoin(name)).ToList();
         foreach (var node in rejoined)
         {
-            log?.Invoke($"repair: rejoining {node}, which is stopped");
+            log?.Invoke($"repair: rejoining {node}, which is not running ({graph.App.SnapshotOf(node)?.State?.Text ?? "no state"})");
             await haManager.ExecuteAsync(node, PostgresNodeCommands.Rejoin, cancellationToken);
         }
 
