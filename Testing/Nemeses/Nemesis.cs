@@ -59,6 +59,7 @@ public sealed class NemesisContext(Graph graph, OperationHistory history, Action
 {
     private readonly List<FrozenNode> frozen = [];
     private readonly List<NetworkPartition> partitions = [];
+    private readonly List<SlowLink> slowLinks = [];
 
     public Graph Graph { get; } = graph;
 
@@ -104,7 +105,22 @@ public sealed class NemesisContext(Graph graph, OperationHistory history, Action
         return partition;
     }
 
-    /// <summary>Thaws every node frozen through this context that is still frozen, and heals every partition it made.</summary>
+    /// <summary>
+    /// Slows what <paramref name="from"/> sends to <paramref name="to"/> (<see cref="SlowLink"/>), and remembers it, so
+    /// <see cref="ThawAllAsync"/> restores it even when a scenario fails midway.
+    /// </summary>
+    public async Task<SlowLink> SlowLinkAsync(string from, IReadOnlyCollection<string> to, int kilobitsPerSecond, CancellationToken cancellationToken)
+    {
+        var link = await SlowLink.ThrottleAsync(Graph.App, from, to, kilobitsPerSecond, cancellationToken);
+        lock (slowLinks)
+        {
+            slowLinks.Add(link);
+        }
+
+        return link;
+    }
+
+    /// <summary>Thaws every node frozen through this context that is still frozen, and heals every partition and slow link it made.</summary>
     public async Task ThawAllAsync()
     {
         foreach (var node in TakeAll(frozen))
@@ -115,6 +131,11 @@ public sealed class NemesisContext(Graph graph, OperationHistory history, Action
         foreach (var partition in TakeAll(partitions))
         {
             await partition.HealAsync();
+        }
+
+        foreach (var link in TakeAll(slowLinks))
+        {
+            await link.HealAsync();
         }
     }
 

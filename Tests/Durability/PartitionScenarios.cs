@@ -3,25 +3,26 @@ using Replication.Tests.Kit;
 namespace Replication.Tests.Durability;
 
 /// <summary>
-/// Network partitions on Patroni's graph on containers, where every node and etcd member has an address of its own:
-/// iptables rules in the members' network namespaces cut them apart while clients still reach every one (the kit's
-/// <see cref="NetworkPartition"/>). A Jepsen-style history of unique writes runs through each, and the final read
-/// comes straight from the primary.
+/// Network partitions on a graph on containers, where every node (and etcd member) has an address of its own: iptables
+/// rules in the members' network namespaces cut them apart while clients still reach every one (the kit's
+/// <see cref="NetworkPartition"/>), or slow what one sends the others (<see cref="SlowLink"/>). A Jepsen-style history of unique writes runs through each, and the final read
+/// comes straight from the primary. The scenarios here hold for either HA manager; Patroni's own follow.
 /// </summary>
-[Collection(PatroniOnContainersGraph.Name)]
-public sealed class PartitionScenarios(PatroniOnContainersGraph graph) : GraphScenarios<PatroniOnContainersGraph>(graph)
+public abstract class PartitionScenarios<TGraph>(TGraph graph) : GraphScenarios<TGraph>(graph)
+    where TGraph : GraphFixture
 {
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        var members = Graph.Database.Nodes.Select(node => node.Name).Concat(Graph.Database.ReplicaSet.ConsensusMembers.Select(member => member.Name));
-        var unavailable = NetworkPartition.UnavailableBecause(Graph.App, members);
+        var members = Graph.Database.Nodes.Select(node => node.Name).Concat(Graph.Database.ReplicaSet.ConsensusMembers.Select(member => member.Name)).ToList();
+        var unavailable = NetworkPartition.UnavailableBecause(Graph.App, members) ?? SlowLink.UnavailableBecause(Graph.App, members);
         Assert.SkipWhen(unavailable is not null, unavailable ?? "");
     }
 
     /// <summary>
     /// With synchronous replication a commit waits for a standby, so while none can be reached nothing is acknowledged;
-    /// the primary is then killed, and the standby Patroni promotes must hold every write that was.
+    /// the primary is then killed, and the standby the HA manager promotes must hold every write that was. The HA
+    /// manager still reaches every node (Patroni through etcd, the supervisor from the AppHost): only replication is cut.
     /// </summary>
     [Fact]
     public async Task ThePrimaryCutFromEveryStandby_AcknowledgesNothing_ThenKilled_NoAcknowledgedWriteIsLost()
@@ -55,6 +56,54 @@ public sealed class PartitionScenarios(PatroniOnContainersGraph graph) : GraphSc
         Assert.True(acknowledged == 0, $"{acknowledged} writes were acknowledged while no standby could receive them:\n{report}");
     }
 
+
+    /// <summary>
+    /// The primary's link to every standby slowed (a rate limit on what it sends them), under Sync: each commit waits
+    /// longer for a standby, and the standbys fall behind what the primary has written. The primary is then killed while
+    /// the link is still slow, and the standby promoted must hold every acknowledged write, since Sync acknowledges only
+    /// what a standby has. The link's counters prove that it carried the WAL and held it back.
+    /// </summary>
+    [Fact]
+    public async Task ThePrimarysLinkToEveryStandbySlowed_ThenThePrimaryKilled_NoAcknowledgedWriteIsLost()
+    {
+        await using var run = await HistoryRun.StartAsync(Graph, output: Output, cancellationToken: CancellationToken);
+        await run.WaitForAcknowledgedWritesAsync(30, CancellationToken);
+
+        var hold = TimeSpan.FromSeconds(8);
+        var slow = new SlowPrimaryToStandbys(SlowLinkKilobitsPerSecond);
+        var kill = new KillPrimary();
+        var holdEnded = TimeSpan.Zero;
+        SlowLinkCounters counters = default;
+        await new NemesisSchedule()
+            .Start(slow).Hold(hold)
+            .Then("the hold ends", async (context, token) =>
+            {
+                holdEnded = context.History.Elapsed;
+                counters = await slow.Link!.CountersAsync(token);
+            })
+            .Start(kill).Stop(kill).Stop(slow)
+            .RunAsync(run.Nemeses, CancellationToken);
+        var report = await run.FinishAsync(CancellationToken);
+
+        var held = holdEnded - slow.SlowedAt!.Value;
+        var during = report.AcknowledgedBetween(slow.SlowedAt.Value, holdEnded).Count;
+        Output($"{slow.Primary}'s link to its standbys at {SlowLinkKilobitsPerSecond} kbit/s for {held.TotalSeconds:F1} s: {counters.Bytes:N0} bytes " +
+               $"({counters.Bytes * 8 / 1000 / held.TotalSeconds:F0} kbit/s) in {counters.Packets:N0} packets, held back {counters.Overlimits:N0} times; " +
+               $"{during} writes acknowledged meanwhile; {kill.Promoted} promoted after the kill.");
+        Assert.True(report.Valid, $"Acknowledged writes were lost, or failed writes were stored:\n{report}");
+        HistoryAssert.EveryWriteResolved(report);
+        Assert.True(counters.Bytes > 0 && counters.Overlimits > 0, $"The slow link carried {counters.Bytes} bytes and held packets back {counters.Overlimits} times: it never slowed the WAL stream.");
+        Assert.True(during > 0, $"No write was acknowledged while the link was slow: a slow standby must slow commits, not stop them:\n{report}");
+    }
+
+    /// <summary>Slow enough that a stream of writes' WAL queues behind it (32 KB/s), fast enough that commits still go through.</summary>
+    private const int SlowLinkKilobitsPerSecond = 256;
+}
+
+/// <summary>Patroni's graph on containers: its nodes and its etcd members cut apart in Jepsen's patterns.</summary>
+[Collection(PatroniOnContainersGraph.Name)]
+public sealed class PatroniPartitionScenarios(PatroniOnContainersGraph graph) : PartitionScenarios<PatroniOnContainersGraph>(graph)
+{
     /// <summary>
     /// Jepsen's random halves over every node and etcd member, held past Patroni's leader lock (ttl + 10 s), then healed:
     /// whichever half the draw gives a majority of etcd, the primary or a synchronous standby, nothing acknowledged is
@@ -154,3 +203,7 @@ public sealed class PartitionScenarios(PatroniOnContainersGraph graph) : GraphSc
         HistoryAssert.EveryWriteResolved(report);
     }
 }
+
+/// <summary>The supervisor's graph on containers (Sync): its nodes cut apart while the AppHost's supervisor still reaches each.</summary>
+[Collection(ContainerGraph.Name)]
+public sealed class SupervisorPartitionScenarios(ContainerGraphFixture graph) : PartitionScenarios<ContainerGraphFixture>(graph);
