@@ -18,7 +18,7 @@ internal static class ResponseReadAhead
     {
         var content = response.Content;
         var declared = content.Headers.ContentLength;
-        if (declared == 0 || declared > limit || content.Headers.ContentType?.MediaType == "text/event-stream")
+        if (declared == 0 || declared > limit || IsEventStream(content))
         {
             return;
         }
@@ -70,6 +70,14 @@ internal static class ResponseReadAhead
 
         response.Content = readAhead;
     }
+
+    /// <summary>
+    /// Read from the header as received: <see cref="HttpContentHeaders.ContentType"/> would parse it into objects on every
+    /// response (SocketsHttpHandler keeps what it reads unparsed).
+    /// </summary>
+    private static bool IsEventStream(HttpContent content) =>
+        content.Headers.NonValidated.TryGetValues("Content-Type", out var values)
+        && values.ToString().AsSpan().TrimStart().StartsWith("text/event-stream", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Fills <paramref name="chunk"/> up to <paramref name="count"/> bytes, or until the body ends; returns how much it holds.</summary>
     private static async ValueTask<int> ReadChunksAsync(Stream source, byte[] chunk, int count, CancellationToken cancellationToken)

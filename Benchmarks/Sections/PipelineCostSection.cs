@@ -148,7 +148,8 @@ public static class PipelineCostSection
     {
         private static readonly byte[] User = """{"id":1,"name":"Ada Lovelace","email":"ada@example.com","createdAt":"2026-12-07T12:00:00.000000+00:00"}"""u8.ToArray();
 
-        public ChunkedUser() => Headers.ContentType = new MediaTypeHeaderValue("application/json", "utf-8");
+        // Unparsed, as SocketsHttpHandler stores the headers it reads: a parsed value would be formatted again when copied.
+        public ChunkedUser() => Headers.TryAddWithoutValidation("Content-Type", "application/json; charset=utf-8");
 
         public static int Length => User.Length;
 

@@ -90,4 +90,28 @@ public sealed class ResponseReadAheadTests() : LoopbackGatewayTests($"--Gateway:
         Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
         Assert.Equal("{}", await response.Content.ReadAsStringAsync(CancellationToken));
     }
+
+    [Fact]
+    public async Task AnEventStream_IsForwardedAsItArrives_NotReadAhead()
+    {
+        var firstEventReceived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Services.Behave(ResourceNames.PrimaryService, async context =>
+        {
+            // Held open until the client has the first event: a gateway that read it ahead would wait for more, until its
+            // attempt timeout sent the request to the backup.
+            context.Response.Headers.ContentType = "text/event-stream; charset=utf-8";
+            await context.Response.WriteAsync("data: 1\n\n", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await firstEventReceived.Task.WaitAsync(context.RequestAborted);
+        });
+
+        using var response = await Services.Gateway.GetAsync("/users/events", HttpCompletionOption.ResponseHeadersRead, CancellationToken);
+        using var events = new StreamReader(await response.Content.ReadAsStreamAsync(CancellationToken));
+        var firstLine = await events.ReadLineAsync(CancellationToken);
+        firstEventReceived.SetResult();
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(ResourceNames.PrimaryService, response.Header(ReplicationHeaders.ServedBy));
+        Assert.Equal("data: 1", firstLine);
+    }
 }
