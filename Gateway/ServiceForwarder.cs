@@ -130,15 +130,24 @@ public sealed partial class ServiceForwarder
 
     private async Task AnswerErrorAsync(HttpContext context, ForwarderError error)
     {
-        // A client that went away, or sent a broken body, gets YARP's answer (if any); the response may have started.
-        if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested
-            || error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled)
+        // YARP's own log of these is off (its Warning carries a stack trace per request, tens of megabytes in an outage):
+        // each is logged here in one line. A client that went away, or sent a broken body, gets YARP's answer (if any).
+        var message = context.GetForwarderErrorFeature()?.Exception?.Message;
+        if (context.RequestAborted.IsCancellationRequested || error is ForwarderError.RequestBodyClient or ForwarderError.RequestBodyCanceled)
         {
+            LogEndedByClient(logger, context.Request.Method, context.Request.Path, error, message);
+            return;
+        }
+
+        // A service that failed after the answer began (past the read-ahead): the client gets a cut answer.
+        if (context.Response.HasStarted)
+        {
+            LogFailedWhileAnswering(logger, context.Request.Method, context.Request.Path, error, message);
             return;
         }
 
         // Transport errors, attempt and total timeouts, open circuits: no service could answer.
-        LogNoServiceAnswered(logger, context.Request.Method, context.Request.Path, error, context.GetForwarderErrorFeature()?.Exception?.Message);
+        LogNoServiceAnswered(logger, context.Request.Method, context.Request.Path, error, message);
         Record(null, StatusCodes.Status503ServiceUnavailable);
         context.Response.Clear();
         context.Response.Headers.RetryAfter = "1";
@@ -149,4 +158,10 @@ public sealed partial class ServiceForwarder
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "No service answered {Method} {Path}: {Error} {Message}")]
     private static partial void LogNoServiceAnswered(ILogger logger, string method, PathString path, ForwarderError error, string? message);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Information, Message = "The client ended {Method} {Path}: {Error} {Message}")]
+    private static partial void LogEndedByClient(ILogger logger, string method, PathString path, ForwarderError error, string? message);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Warning, Message = "The answer to {Method} {Path} failed after it began: {Error} {Message}")]
+    private static partial void LogFailedWhileAnswering(ILogger logger, string method, PathString path, ForwarderError error, string? message);
 }

@@ -24,6 +24,11 @@ public sealed class SlowPrimaryToStandbys(int kilobitsPerSecond) : Nemesis
         Primary = await database.FindPrimaryAsync(cancellationToken);
         var primary = Primary;
         var standbys = database.Nodes.Select(node => node.Name).Where(name => name != primary && database.IsNodeRunning(name)).ToList();
+        if (standbys.Count == 0)
+        {
+            throw new InvalidOperationException($"{Name}: {primary} has no running standby.");
+        }
+
         Link = await context.SlowLinkAsync(primary, standbys, kilobitsPerSecond, cancellationToken);
         SlowedAt = context.History.Elapsed;
         context.Log($"slowed: {Link.Description}");
