@@ -29,11 +29,18 @@ if [ ! -d "$home/.nuget/packages" ] && [ -d "$HOME/.nuget/packages" ]; then
   chown -R "$user:" "$home/.nuget"
 fi
 
+# Resource logs (REPLICATION_RESOURCE_LOG_DIR, set by .ci/run with CI_RESULTS_DIR) go to a directory of the user's own,
+# and are copied beside root's afterwards: the user cannot write in root's.
+logs="${REPLICATION_RESOURCE_LOG_DIR:-}"
+user_logs=""
+[ -z "$logs" ] || user_logs="$home/results/resource-logs"
+
 echo "Running $filter as $user from $clone..."
 status=0
-runuser -u "$user" -- env HOME="$home" bash -c 'cd "$1" && dotnet test Tests/Replication.Tests.csproj --filter "$2" --logger "trx;LogFileName=unprivileged.trx" --results-directory "$3"' \
+runuser -u "$user" -- env HOME="$home" REPLICATION_RESOURCE_LOG_DIR="$user_logs" bash -c 'cd "$1" && dotnet test Tests/Replication.Tests.csproj --filter "$2" --logger "trx;LogFileName=unprivileged.trx" --results-directory "$3"' \
   _ "$clone" "$filter" "$home/results" || status=$?
 
 mkdir -p "$results"
 find "$home/results" -name '*.trx' -exec cp {} "$results/" \; 2>/dev/null || true
+if [ -n "$logs" ] && [ -d "$user_logs" ]; then mkdir -p "$logs/unprivileged" && cp -r "$user_logs/." "$logs/unprivileged/"; fi
 exit "$status"
