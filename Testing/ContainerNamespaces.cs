@@ -48,6 +48,15 @@ internal static class ContainerNamespaces
         return CommandRunner.RunAsync(line[0], line[1..], CommandTimeout, cancellationToken);
     }
 
+    /// <summary>Runs it as <see cref="RunAsync"/> does, and throws, naming the command and the member, when it fails.</summary>
+    public static async Task<CommandResult> RunOrThrowAsync(Member member, IReadOnlyList<string> command, CancellationToken cancellationToken)
+    {
+        var result = await RunAsync(member, command, cancellationToken);
+        return result.Succeeded
+            ? result
+            : throw new InvalidOperationException($"{string.Join(' ', command)} in {member}'s network namespace failed: {result.Describe()}");
+    }
+
     /// <summary>Whether a TCP connection from inside <paramref name="member"/>'s namespace reaches <paramref name="address"/>.</summary>
     public static async Task<bool> ConnectsAsync(Member member, string address, int port, CancellationToken cancellationToken)
     {
@@ -73,7 +82,7 @@ internal static class ContainerNamespaces
         ?? throw new InvalidOperationException($"{resourceName} has no endpoint with a port to prove the fault on.");
 
     private static string? ContainerIdOf(DistributedApplication app, string resourceName) =>
-        app.SnapshotOf(resourceName)?.Properties.FirstOrDefault(property => property.Name == ContainerIdProperty)?.Value is string { Length: > 0 } id ? id : null;
+        app.SnapshotOf(resourceName).PropertyValue(ContainerIdProperty) is { Length: > 0 } id ? id : null;
 
     private static bool ProgramOnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Any(directory => File.Exists(Path.Combine(directory, program)));

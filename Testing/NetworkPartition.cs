@@ -83,12 +83,7 @@ public sealed class NetworkPartition
 
     private async Task AddRuleAsync(ContainerNamespaces.Member member, string[] rule, CancellationToken cancellationToken)
     {
-        var result = await ContainerNamespaces.RunAsync(member, ["iptables", "-w", "-I", .. rule], cancellationToken);
-        if (!result.Succeeded)
-        {
-            throw new InvalidOperationException($"iptables -I {string.Join(' ', rule)} in {member}'s network namespace failed: {result.Describe()}");
-        }
-
+        await ContainerNamespaces.RunOrThrowAsync(member, ["iptables", "-w", "-I", .. rule], cancellationToken);
         lock (rules)
         {
             rules.Add((member, rule));

@@ -44,7 +44,7 @@ public sealed partial class SlowLink
 
         var sender = await ContainerNamespaces.MemberAsync(app, from, cancellationToken);
         var receivers = await Task.WhenAll(to.Select(name => ContainerNamespaces.MemberAsync(app, name, cancellationToken)));
-        var route = await RunAsync(sender, ["ip", "-o", "route", "get", receivers[0].Address], cancellationToken);
+        var route = await ContainerNamespaces.RunOrThrowAsync(sender, ["ip", "-o", "route", "get", receivers[0].Address], cancellationToken);
         var device = DeviceInRoute().Match(route.StandardOutput) is { Success: true } match
             ? match.Groups[1].Value
             : throw new InvalidOperationException($"No device in {sender}'s route to {receivers[0]}: {route.StandardOutput}");
@@ -72,7 +72,7 @@ public sealed partial class SlowLink
     /// <summary>What went through the slow class so far: bytes and packets sent, and how often the rate held a packet back.</summary>
     public async Task<SlowLinkCounters> CountersAsync(CancellationToken cancellationToken = default)
     {
-        var shown = await RunAsync(from, ["tc", "-s", "class", "show", "dev", device, "classid", SlowClass], cancellationToken);
+        var shown = await ContainerNamespaces.RunOrThrowAsync(from, ["tc", "-s", "class", "show", "dev", device, "classid", SlowClass], cancellationToken);
         return SentCounters().Match(shown.StandardOutput) is { Success: true } sent
             ? new SlowLinkCounters(long.Parse(sent.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(sent.Groups[2].Value, CultureInfo.InvariantCulture),
                 long.Parse(sent.Groups[3].Value, CultureInfo.InvariantCulture))
@@ -91,16 +91,8 @@ public sealed partial class SlowLink
         await ContainerNamespaces.RunAsync(from, ["tc", "qdisc", "del", "dev", device, "root"], CancellationToken.None);
     }
 
-    private async Task TcAsync(string[] arguments, CancellationToken cancellationToken) =>
-        await RunAsync(from, ["tc", .. arguments], cancellationToken);
-
-    private static async Task<CommandResult> RunAsync(ContainerNamespaces.Member member, string[] command, CancellationToken cancellationToken)
-    {
-        var result = await ContainerNamespaces.RunAsync(member, command, cancellationToken);
-        return result.Succeeded
-            ? result
-            : throw new InvalidOperationException($"{string.Join(' ', command)} in {member}'s network namespace failed: {result.Describe()}");
-    }
+    private Task<CommandResult> TcAsync(string[] arguments, CancellationToken cancellationToken) =>
+        ContainerNamespaces.RunOrThrowAsync(from, ["tc", .. arguments], cancellationToken);
 
     [GeneratedRegex(@"\bdev (\S+)")]
     private static partial Regex DeviceInRoute();
