@@ -15,11 +15,24 @@ namespace Replication.Hosting.PostgresReplicaSet;
 /// writes, even past its commit's LSN, until the primary logs a newer snapshot, which PostgreSQL does on its own only
 /// every 15 s and only after other writes. A freshly booted set shows it at once: its replicas clone while the services'
 /// first migration waits for one of them, and then say the migrated tables do not exist.
+/// <para>
+/// The snapshot must come after the new standby released those commits: one logged while a commit still waits lists it
+/// as running again, and the standby hides it until a snapshot whose oldest running transaction is newer. So the
+/// checkpoint waits (bounded) until none of the commits that waited when the standby joined still waits.
+/// </para>
 /// </remarks>
 internal sealed class StandbySnapshots
 {
     /// <summary>A checkpoint of the dev graph's small databases; a primary that takes longer is in trouble the HA manager handles.</summary>
     private static readonly TimeSpan CheckpointTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the checkpoint waits for the commits the new standby should release. A quorum that needs more standbys
+    /// than are streaming keeps them waiting; the checkpoint then goes ahead without them.
+    /// </summary>
+    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan ReleasePollInterval = TimeSpan.FromMilliseconds(50);
 
     private HashSet<string> streaming = [];
     private string? primaryName;
@@ -62,10 +75,22 @@ internal sealed class StandbySnapshots
         try
         {
             await using var connection = await PostgresConnections.OpenAdminAsync(primary, cancellationToken).ConfigureAwait(false);
+            var waiting = await CommitsWaitingForStandbysAsync(connection, xids: null, cancellationToken).ConfigureAwait(false);
+            var stillWaiting = await WaitForReleaseAsync(connection, waiting, cancellationToken).ConfigureAwait(false);
             await using var checkpoint = new NpgsqlCommand("CHECKPOINT", connection) { CommandTimeout = (int)CheckpointTimeout.TotalSeconds };
             await checkpoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            context.Log.LogInformation("{Standbys} streaming from {Primary}: it logged a fresh snapshot of its running transactions for them (CHECKPOINT)",
-                string.Join(", ", joined), primary.Name);
+            if (waiting.Count == 0)
+            {
+                context.Log.LogInformation("{Standbys} streaming from {Primary}: it logged a fresh snapshot of its running transactions for them (CHECKPOINT)",
+                    string.Join(", ", joined), primary.Name);
+            }
+            else
+            {
+                context.Log.LogInformation(
+                    "{Standbys} streaming from {Primary}: it logged a fresh snapshot of its running transactions for them (CHECKPOINT), " +
+                    "once {Released} of the {Waiting} commits that waited for a standby were released",
+                    string.Join(", ", joined), primary.Name, waiting.Count - stillWaiting.Count, waiting.Count);
+            }
         }
         catch (Exception exception) when (exception is NpgsqlException or TimeoutException or InvalidOperationException)
         {
@@ -76,5 +101,37 @@ internal sealed class StandbySnapshots
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+    }
+
+    /// <summary>Returns those of <paramref name="waiting"/> still waiting when they were all released or the time ran out.</summary>
+    private static async Task<IReadOnlyList<string>> WaitForReleaseAsync(
+        NpgsqlConnection connection, IReadOnlyList<string> waiting, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + ReleaseTimeout;
+        while (waiting.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(ReleasePollInterval, cancellationToken).ConfigureAwait(false);
+            waiting = await CommitsWaitingForStandbysAsync(connection, waiting, cancellationToken).ConfigureAwait(false);
+        }
+
+        return waiting;
+    }
+
+    /// <summary>The transaction ids of the commits waiting for synchronous replication, among <paramref name="xids"/> when given.</summary>
+    private static async Task<IReadOnlyList<string>> CommitsWaitingForStandbysAsync(
+        NpgsqlConnection connection, IReadOnlyList<string>? xids, CancellationToken cancellationToken)
+    {
+        await using var query = new NpgsqlCommand(
+            "SELECT backend_xid::text FROM pg_stat_activity WHERE wait_event = 'SyncRep' AND backend_xid IS NOT NULL " +
+            "AND (@xids::text[] IS NULL OR backend_xid::text = ANY(@xids))", connection);
+        query.Parameters.Add(new NpgsqlParameter<string[]?>("xids", xids?.ToArray()) { NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        var found = new List<string>();
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            found.Add(reader.GetString(0));
+        }
+
+        return found;
     }
 }
