@@ -7,7 +7,8 @@ namespace Replication.Testing;
 /// A slow link from one member of a graph on containers to others: the packets it sends them limited to a rate by a
 /// token bucket (<c>tc</c>'s htb qdisc, with u32 filters on their addresses), set on its interface inside its network
 /// namespace. What it sends anyone else, clients included, is not slowed. A delay would need <c>netem</c>, which not
-/// every kernel has; a rate limit slows a stream of WAL just as surely, and its counters prove that it held packets back.
+/// every kernel has; a rate limit slows a stream of WAL just as surely, and its counters prove that it did: the link
+/// carried about its rate (<see cref="SlowLinkCounters.Bytes"/> over the time it was slow), so more waited behind it.
 /// </summary>
 public sealed partial class SlowLink
 {
@@ -101,5 +102,8 @@ public sealed partial class SlowLink
     private static partial Regex SentCounters();
 }
 
-/// <summary>A <see cref="SlowLink"/>'s counters: what it sent, and how many times the rate made a packet wait.</summary>
+/// <summary>
+/// A <see cref="SlowLink"/>'s counters: what it sent, and how many times the rate made a packet wait. The bytes over the
+/// time it was slow say whether it bit; <see cref="Overlimits"/> alone does not (htb counts some far below the rate).
+/// </summary>
 public readonly record struct SlowLinkCounters(long Bytes, long Packets, long Overlimits);
