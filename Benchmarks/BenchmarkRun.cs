@@ -32,7 +32,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
         // In process and first, before any graph shares the machine.
         await SectionAsync(PipelineCostSection.Key, "Gateway pipeline", () => PipelineCostSection.RunAsync(settings, cancellationToken));
 
-        string[] comparisonSections = [GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey, "service-failover"];
+        string[] comparisonSections = [.. GatewayOverheadSection.Keys, "service-failover"];
         string[] defaultGraphSections = ["scale-clients", "memory", "soak", "replication-lag", "database-failover"];
         // The smoke run carries every section of the default graph on the comparison graph too: one boot fewer.
         await using var comparison = settings.Includes(comparisonSections) || (settings.Smoke && settings.Includes(defaultGraphSections))
@@ -57,7 +57,7 @@ public sealed class BenchmarkRun(BenchmarkSettings settings)
                 .. Proxy.All.Select(proxy => new OverheadTarget(proxy.Name, proxy.Telemetry, proxies[proxy].Address, proxy.Resource, proxy.IsGateway)),
                 .. haproxy is null ? [] : new[] { new OverheadTarget(HaproxyPeer.Name, null, haproxy.Address, null, ProcessId: haproxy.ProcessId) },
             ];
-            await SectionsAsync([GatewayOverheadSection.Key, GatewayOverheadSection.WritesKey, GatewayOverheadSection.AddedLatencyKey], "Gateway overhead",
+            await SectionsAsync(GatewayOverheadSection.Keys, "Gateway overhead",
                 () => GatewayOverheadSection.RunAsync(graph, targets, paths, settings, cancellationToken));
             EntryPoint[] failoverEntries =
             [

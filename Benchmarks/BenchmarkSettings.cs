@@ -23,7 +23,7 @@ public sealed record BenchmarkSettings
 
     public IReadOnlyList<LoadGenerator> LoadGenerators { get; init; } = [LoadGenerator.Wrk, LoadGenerator.DotNet];
 
-    public IReadOnlyList<Workload> Workloads { get; init; } = [Workload.Read, Workload.Write];
+    public IReadOnlyList<Workload> Workloads { get; init; } = [Workload.Read, Workload.Write, Workload.KeyedWrite];
 
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(2);
 

@@ -88,6 +88,10 @@ public static class ClosedLoopLoad
                         {
                             Content = new StringContent(Workloads.WriteBody(runTag, index, sequence), Encoding.UTF8, "application/json"),
                         };
+                    if (workload == Workload.KeyedWrite)
+                    {
+                        request.Headers.Add(ReplicationHeaders.IdempotencyKey, Workloads.WriteKey(runTag, index, sequence));
+                    }
                     using var response = await client.SendAsync(request, cancellationToken);
                     await response.Content.LoadIntoBufferAsync(cancellationToken);
                     succeeded = response.IsSuccessStatusCode;

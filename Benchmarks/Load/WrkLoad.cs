@@ -118,6 +118,13 @@ public static class WrkLoad
                 request = function()
                   counter = counter + 1
                   local body = '{"name":"Benchmark user","email":"bench-' .. tag .. '-' .. counter .. '@example.com"}'
+                """);
+            if (workload == Workload.KeyedWrite)
+            {
+                script.AppendLine("  headers[\"Idempotency-Key\"] = 'bench-' .. tag .. '-' .. counter");
+            }
+
+            script.AppendLine("""
                   return wrk.format("POST", "/users", headers, body)
                 end
                 """);

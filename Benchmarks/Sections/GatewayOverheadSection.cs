@@ -37,7 +37,11 @@ public static class GatewayOverheadSection
 {
     public const string Key = "gateway-overhead";
     public const string WritesKey = "gateway-overhead-writes";
+    public const string KeyedWritesKey = "gateway-overhead-keyed-writes";
     public const string AddedLatencyKey = "gateway-added-latency";
+
+    /// <summary>Every table this section makes.</summary>
+    public static IReadOnlyList<string> Keys { get; } = [Key, WritesKey, KeyedWritesKey, AddedLatencyKey];
     public const string AddedLatencyInstrument = "gateway.added_latency";
 
     public static async Task<IReadOnlyList<ResultTable>> RunAsync(
@@ -79,7 +83,8 @@ public static class GatewayOverheadSection
         var tables = new List<ResultTable>();
         foreach (var workload in settings.Workloads)
         {
-            var table = GatewayOverheadTables.Throughput(workload == Workload.Read ? Key : WritesKey, workload, settings, generators, targets, runs);
+            var key = workload switch { Workload.Read => Key, Workload.Write => WritesKey, _ => KeyedWritesKey };
+            var table = GatewayOverheadTables.Throughput(key, workload, settings, generators, targets, runs);
             table.Notes.Add(loadNote);
             tables.Add(table);
         }

@@ -19,27 +19,30 @@ public static class GatewayOverheadTables
         IReadOnlyDictionary<OverheadCell, List<OverheadRun>> runs)
     {
         var table = new ResultTable(key, $"Gateway overhead: {workload.Describe()}, closed loop, medians of {settings.OverheadRounds} interleaved rounds",
-            "connections", "client", "path", "telemetry", "req/s", "p50 ms", "p99 ms", "failed", "req/s ÷ direct", "req/s ÷ YARP", "p99 ÷ YARP",
+            "connections", "client", "path", "telemetry", "req/s", "p50 ms", "p99 ms", "failed", "req/s ÷ direct", "req/s ÷ YARP", "÷ YARP by round", "p99 ÷ YARP",
             "proxy CPU µs/req", "client CPU %", "served by backup", "goodput req/s", "refused", "other 5xx", "refusal p99 ms");
         foreach (var connections in settings.OverheadConnections)
         {
             foreach (var generator in generators)
             {
-                OverheadMedian? Find(Func<OverheadTarget, bool> predicate) =>
+                List<OverheadRun>? RunsOf(Func<OverheadTarget, bool> predicate) =>
                     targets.FirstOrDefault(predicate) is { } found && runs.TryGetValue(new OverheadCell(workload, connections, generator, found), out var list)
-                        ? OverheadMedian.Of(list)
+                        ? list
                         : null;
 
-                var direct = Find(target => target.IsDirect);
+                var direct = RunsOf(target => target.IsDirect) is { } directRuns ? OverheadMedian.Of(directRuns) : null;
                 foreach (var target in targets)
                 {
-                    var median = Find(candidate => candidate == target)!;
+                    var targetRuns = RunsOf(candidate => candidate == target)!;
+                    var median = OverheadMedian.Of(targetRuns);
                     // HAProxy exports no telemetry: it compares with YARP with telemetry off.
-                    var yarp = Find(candidate => candidate.Name == Yarp && candidate.Telemetry == (target.Telemetry ?? false));
+                    var yarpRuns = RunsOf(candidate => candidate.Name == Yarp && candidate.Telemetry == (target.Telemetry ?? false));
+                    var yarp = yarpRuns is null ? null : OverheadMedian.Of(yarpRuns);
                     table.Add(connections, generator.Describe(), target.Name, target.TelemetryLabel, median.RequestsPerSecond,
                         ResultTable.Milliseconds(median.P50), ResultTable.Milliseconds(median.P99), median.Failed,
                         direct is null ? null : ResultTable.Ratio(median.RequestsPerSecond / direct.RequestsPerSecond),
                         yarp is null || target.IsDirect ? null : ResultTable.Ratio(median.RequestsPerSecond / yarp.RequestsPerSecond),
+                        yarpRuns is null || target.IsDirect || targetRuns == yarpRuns ? null : RatioSpread(targetRuns, yarpRuns),
                         yarp is null || target.IsDirect ? null : ResultTable.Ratio(median.P99 / yarp.P99),
                         median.ProxyCpuMicrosecondsPerRequest, median.ClientCpuPercent, median.ServedByBackup,
                         median.Goodput, median.Refused, median.ServerErrors, median.RefusalP99 is { } refusal ? ResultTable.Milliseconds(refusal) : null);
@@ -49,9 +52,15 @@ public static class GatewayOverheadTables
 
         table.Notes.Add($"Each cell: {settings.OverheadWarmup.TotalSeconds:F0} s warm-up (not counted), then {settings.OverheadDuration.TotalSeconds:F0} s measured, " +
                         $"{settings.OverheadRounds} rounds interleaving every cell (the order of the paths rotates each round); median of the rounds. " +
-                        (workload == Workload.Read
-                            ? "Reads cycle through the seeded users."
-                            : "Each write creates a user with a new email and no Idempotency-Key: the gateway adds one (so it may hedge or fail over the write); YARP forwards the write once, to one service."));
+                        workload switch
+                        {
+                            Workload.Read => "Reads cycle through the seeded users.",
+                            Workload.Write => "Each write creates a user with a new email and no Idempotency-Key: the gateway adds one (so it may hedge or fail over the write), " +
+                                              "which the service stores with the user; YARP forwards the write as it is, once, to one service.",
+                            _ => "Each write creates a user with a new email and carries the client's own Idempotency-Key, which every path forwards and the service stores: " +
+                                 "the database does the same work behind each proxy.",
+                        } +
+                        " ÷ YARP by round: the lowest and highest of the rounds' ratios, each round's run against YARP's run of the same round.");
         AddRemeasuredNote(table, settings, runs.Where(pair => pair.Key.Workload == workload && settings.OverheadConnections.Contains(pair.Key.Connections)).SelectMany(pair => pair.Value));
         table.Notes.Add("Load generators: wrk (C, an external process; 2 threads) and the benchmark's C# client (HttpClient loops in the benchmark's process, which also hosts the AppHost); " +
                         "each connection sends its next request when the last one answered. client CPU %: the load generator's CPU time over the run (100 % is one core; for the C# client, the whole benchmark process).");
@@ -70,6 +79,14 @@ public static class GatewayOverheadTables
         table.Notes.Add("goodput: 2xx responses per second. refused: 503 or 429 with Retry-After (admission control turning the excess away); other 5xx: failures. " +
                         "refusal p99: how long the slowest refusals took (the C# client times each response; wrk cannot).");
         return table;
+    }
+
+    /// <summary>The lowest and highest of the per-round throughput ratios (the runs of one round are neighbours in time).</summary>
+    private static string? RatioSpread(IReadOnlyList<OverheadRun> runs, IReadOnlyList<OverheadRun> baseline)
+    {
+        var ratios = runs.Zip(baseline, (run, yarp) => run.Result.RequestsPerSecond / yarp.Result.RequestsPerSecond)
+            .Where(double.IsFinite).Order().ToList();
+        return ratios.Count == 0 ? null : $"{ResultTable.Ratio(ratios[0])}–{ResultTable.Ratio(ratios[^1])}";
     }
 
     /// <summary>Says so when a cell's window held no response and was measured again for longer (<see cref="GatewayOverheadSection"/>).</summary>

@@ -11,7 +11,7 @@ namespace Replication.Tests.Benchmarks;
 public sealed class BenchmarkSmokeTests
 {
     private static readonly string[] Sections =
-        ["gateway-pipeline", "gateway-overhead", "gateway-overhead-writes", "gateway-added-latency", "service-failover", "scale-clients", "memory", "soak", "replication-lag", "database-failover", "scale-replicas", "boot"];
+        ["gateway-pipeline", "gateway-overhead", "gateway-overhead-writes", "gateway-overhead-keyed-writes", "gateway-added-latency", "service-failover", "scale-clients", "memory", "soak", "replication-lag", "database-failover", "scale-replicas", "boot"];
 
     [Fact]
     public async Task SmokeRunProducesFiguresInEverySection()
