@@ -92,6 +92,7 @@ public static class ClosedLoopLoad
                     {
                         request.Headers.Add(ReplicationHeaders.IdempotencyKey, Workloads.WriteKey(runTag, index, sequence));
                     }
+
                     using var response = await client.SendAsync(request, cancellationToken);
                     await response.Content.LoadIntoBufferAsync(cancellationToken);
                     succeeded = response.IsSuccessStatusCode;

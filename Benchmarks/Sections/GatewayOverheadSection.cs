@@ -39,10 +39,10 @@ public static class GatewayOverheadSection
     public const string WritesKey = "gateway-overhead-writes";
     public const string KeyedWritesKey = "gateway-overhead-keyed-writes";
     public const string AddedLatencyKey = "gateway-added-latency";
+    public const string AddedLatencyInstrument = "gateway.added_latency";
 
     /// <summary>Every table this section makes.</summary>
     public static IReadOnlyList<string> Keys { get; } = [Key, WritesKey, KeyedWritesKey, AddedLatencyKey];
-    public const string AddedLatencyInstrument = "gateway.added_latency";
 
     public static async Task<IReadOnlyList<ResultTable>> RunAsync(
         GraphFixture graph, IReadOnlyList<OverheadTarget> targets, IReadOnlyList<string> paths, BenchmarkSettings settings, CancellationToken cancellationToken)
